@@ -1,0 +1,5 @@
+import sys
+
+from videorl.cli import main
+
+sys.exit(main())

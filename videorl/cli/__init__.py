@@ -1,0 +1,78 @@
+"""The ``videorl`` command line.
+
+Each subcommand lives in its own module under ``videorl.cli`` exposing ``add_parser(subparsers)``
+(which registers its parser and sets ``func``) and is imported only when needed, so ``videorl
+--help`` stays fast and a subcommand's heavy imports do not slow down the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import Sequence
+
+from videorl import __version__
+from videorl.record import RecordError
+
+# name -> (module, one-line help). Help text lives here so `videorl --help` imports nothing else.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "score": ("videorl.cli.score", "score model predictions on sample records (grounding, MCQ, grounded QA)"),
+    "frames": ("videorl.cli.frames", "build and verify the decoded-frame cache"),
+    "data": ("videorl.cli.data", "prepare datasets into sample records; export them to EasyR1 / LLaMA-Factory"),
+    "rewards": ("videorl.cli.rewards", "list and try the reward functions and presets"),
+    "easyr1": ("videorl.cli.easyr1", "helpers for EasyR1 recipes (reward-path)"),
+    "lmms-eval": ("videorl.cli.lmms_eval", "helpers for lmms-eval (tasks-dir, list tasks)"),
+    "demo": ("videorl.cli.demo", "end-to-end demo: synthetic videos -> lmms-eval -> metrics"),
+}
+
+
+def _available() -> dict[str, tuple[str, str]]:
+    return {name: spec for name, spec in SUBCOMMANDS.items() if importlib.util.find_spec(spec[0]) is not None}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="videorl",
+        description="Video temporal grounding and video reasoning for lmms-eval, EasyR1 and LLaMA-Factory.",
+    )
+    parser.add_argument("--version", action="version", version=f"videorl {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in _available().items():
+        if only is None or name == only:
+            importlib.import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=help_text)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Import only the chosen subcommand's module (the first word that names one).
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(chosen if chosen in SUBCOMMANDS else None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0 if args.command is None else 2
+    try:
+        return int(args.func(args) or 0)
+    except RecordError as err:
+        print(f"videorl {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as err:
+        print(f"videorl {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"videorl {args.command}: interrupted; outputs are written atomically, re-run to resume",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
