@@ -1,0 +1,1 @@
+"""Host adapters (lmms-eval, ...). Each subpackage imports its host lazily."""

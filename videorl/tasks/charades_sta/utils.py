@@ -1,0 +1,8 @@
+"""lmms-eval hooks of this task folder: thin glue over videorl's core (no work at import time)."""
+
+from videorl.plugins.lmms_eval.docs import PreparedDocs
+from videorl.plugins.lmms_eval.glue import doc_to_target, doc_to_text, doc_to_visual, process_results
+
+__all__ = ["doc_to_target", "doc_to_text", "doc_to_visual", "process_docs", "process_results"]
+
+process_docs = PreparedDocs("charades_sta", "test")
