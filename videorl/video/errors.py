@@ -1,0 +1,30 @@
+"""Errors raised for bad video input. Each names the file and the problem."""
+
+from __future__ import annotations
+
+import os
+
+
+class VideoError(ValueError):
+    """A video cannot be used: ``str(err)`` is ``"<path>: <problem>"``."""
+
+    def __init__(self, path: str | os.PathLike | None, problem: str):
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}" if self.path else problem)
+
+
+class VideoNotFoundError(VideoError, FileNotFoundError):
+    """The file does not exist (also a :class:`FileNotFoundError`)."""
+
+
+class VideoDecodeError(VideoError):
+    """The file is not a video, or its stream is truncated or corrupt."""
+
+
+class VideoTimeoutError(VideoDecodeError):
+    """A decoder ran past its time limit (decord is known to hang on some files)."""
+
+
+class ClipError(VideoError):
+    """The requested clip is empty or lies outside the video."""

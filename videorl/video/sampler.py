@@ -1,0 +1,125 @@
+"""``sample_frames``: frames at exact times, resized like qwen-vl-utils, from any backend.
+
+The rule, for a clip ``[c0, c1)`` (the whole file when no clip is given):
+
+1. target times ``T_k = c0 + k / fps`` for ``k = 0, 1, ...`` while ``T_k < c1``; in ``nframes``
+   mode ``fps = n / (c1 - c0)`` with ``n`` rounded to an even number (:func:`sizing.target_times`);
+2. each target takes the frame whose time is nearest (ties: the earlier frame). Frame times count
+   from the first decoded frame: ``i / native_fps`` for a constant rate, pts minus the first pts for
+   a variable rate, whatever the stream's start time;
+3. an odd count drops its last frame (a single frame is duplicated), see :func:`sizing.even_count`;
+4. one size for all frames, from :func:`sizing.video_frame_size` (the qwen-vl-utils budget rule).
+
+Unlike qwen-vl-utils (``linspace`` over the clip) the frames are exactly ``1 / fps`` apart in
+target time, so ``sampled_fps`` is what Qwen2.5-VL needs to place them in time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from videorl.video import sizing
+from videorl.video.errors import ClipError, VideoError
+from videorl.video.meta import SAMPLER_VERSION, VideoInfo, VideoMeta
+
+if TYPE_CHECKING:
+    from videorl.video.cache import FrameCache
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("pyav", "decord", "torchcodec")
+CLIP_END_SLACK = 0.05  # a clip may end this much past the duration (annotation rounding) and is clamped
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """fps, frame count, duration, size and stream start, from packet timestamps (no decoding)."""
+    from videorl.video.pyav_backend import read_timeline
+
+    return read_timeline(path).info
+
+
+def _check_clip(path: Path, clip, duration: float) -> tuple[float, float]:
+    if clip is None:
+        return 0.0, duration
+    try:
+        c0, c1 = float(clip[0]), float(clip[1])
+    except (TypeError, ValueError, IndexError) as err:
+        raise ClipError(path, f"clip must be [start, end] in seconds, got {clip!r}") from err
+    if not (np.isfinite(c0) and np.isfinite(c1)):
+        raise ClipError(path, f"clip {clip!r} is not finite")
+    if c1 <= c0:
+        raise ClipError(path, f"clip [{c0:g}, {c1:g}] is empty")
+    if c0 < 0 or c0 >= duration:
+        raise ClipError(path, f"clip [{c0:g}, {c1:g}] starts outside the video (duration {duration:g} s)")
+    if c1 > duration + CLIP_END_SLACK:
+        raise ClipError(path, f"clip [{c0:g}, {c1:g}] ends after the video (duration {duration:g} s)")
+    return c0, min(c1, duration)
+
+
+def sample_frames(path: str | os.PathLike, *, fps: float | None = None, nframes: int | None = None,
+                  clip: list[float] | tuple[float, float] | None = None, min_pixels: float | None = None,
+                  max_pixels: float | None = None, total_pixels: float | None = None, patch_size: int = 14,
+                  merge_size: int = 2, temporal_patch_size: int = 2, backend: str = "pyav",
+                  cache: FrameCache | str | os.PathLike | None = None) -> tuple[np.ndarray, VideoMeta]:
+    """Decode frames at exact times; return uint8 ``[T, H, W, 3]`` and their :class:`VideoMeta`.
+
+    ``fps`` (default 2.0 when neither is given) and ``nframes`` are exclusive. ``clip`` is
+    ``[start, end]`` in video seconds; an end up to 0.05 s past the duration is clamped, anything
+    else outside the video raises :class:`ClipError`. Pixel arguments follow qwen-vl-utils with
+    ``factor = patch_size * merge_size`` (14*2 = 28 for Qwen2.5-VL, 16*2 = 32 for Qwen3-VL).
+    ``temporal_patch_size`` must be 2 (both models): T is always even. ``cache`` (a
+    :class:`FrameCache` or a folder) returns cached frames or decodes once and stores them.
+    Bad input raises :class:`VideoError` subclasses naming the file.
+    """
+    if fps is None and nframes is None:
+        fps = 2.0
+    if temporal_patch_size != sizing.FRAME_FACTOR:
+        raise ValueError(f"temporal_patch_size {temporal_patch_size} is not supported (only 2)")
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if cache is not None:
+        from videorl.video.cache import FrameCache
+
+        fc = cache if isinstance(cache, FrameCache) else FrameCache(cache)
+        return fc.get_or_build(path, fps=fps, nframes=nframes, clip=clip, min_pixels=min_pixels,
+                               max_pixels=max_pixels, total_pixels=total_pixels, patch_size=patch_size,
+                               merge_size=merge_size, backend=backend)
+    from videorl.video.pyav_backend import decode, read_timeline
+
+    path = Path(path)
+    tl = read_timeline(path)
+    info = tl.info
+    c0, c1 = _check_clip(path, clip, info.duration)
+    targets, rate = sizing.target_times(c0, c1, fps=fps, nframes=nframes)
+    indices = sizing.even_count(sizing.nearest_frames(tl.times, targets))
+    try:
+        height, width = sizing.video_frame_size(info.height, info.width, len(indices), patch_size=patch_size,
+                                                merge_size=merge_size, min_pixels=min_pixels,
+                                                max_pixels=max_pixels, total_pixels=total_pixels)
+    except ValueError as err:
+        raise VideoError(path, f"cannot size frames: {err}") from err
+    unique, inverse = np.unique(indices, return_inverse=True)
+    if backend == "pyav":
+        frames = decode(path, tl, unique, height, width)
+    elif backend == "decord":
+        from videorl.video.other_backends import decord_decode
+
+        frames = decord_decode(path, unique, height, width, info.frames)
+    else:
+        from videorl.video.other_backends import torchcodec_decode
+
+        frames = torchcodec_decode(path, unique, height, width)
+    if len(unique) != len(indices):
+        frames = frames[inverse]
+    meta = VideoMeta(native_fps=info.fps, total_frames=info.frames, duration=info.duration,
+                     frame_indices=[int(i) for i in indices],
+                     timestamps=[round(float(tl.times[i]), 6) for i in indices], sampled_fps=float(rate),
+                     clip=None if clip is None else [c0, c1], height=height, width=width, backend=backend,
+                     vfr=info.vfr, path=str(path), sampler_version=SAMPLER_VERSION)
+    logger.debug("%s: %d frames at %s fps -> %dx%d (%s)", path, len(indices), rate, width, height, backend)
+    return frames, meta
