@@ -1,0 +1,76 @@
+"""``videorl_oracle``: an lmms-eval backend that reads the answer off coded synthetic frames.
+
+It samples frames exactly like ``videorl_qwen`` (:func:`videorl.video.sample_frames` with the same
+fps / pixel arguments and the record's clip), reads each frame's code with
+:func:`videorl.synth.read_frame_code`, and answers the grounding query about event ``k``
+(``record.meta["event"]``) with
+
+    start = t_first,  end = t_last + 1 / sampled_fps
+
+where ``t_first`` / ``t_last`` are the model-clock times (``VideoMeta.model_times``: seconds from
+the first sampled frame) of the first and last sampled frames showing event ``k``. With events on
+the sampling grid this is the true span on the model clock, so through the full lmms-eval pipeline
+it scores mIoU 100; a frame-choice or clock error anywhere (sampler, clip offset, prompt clock,
+parser, scorer) shows up as a lower score. The answer follows the prompt's format: wrapped in
+``<think>``/``<answer>`` when the prompt carries the r1 instruction.
+
+Only grounding records of coded videos can be answered; anything else gets the empty answer (a
+parse failure) with a warning. model_args: ``fps`` (2.0), ``max_pixels`` (112896), ``min_pixels``
+(3136).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lmms_eval.api.model import lmms
+
+from videorl.plugins.lmms_eval.base import RequestLoop, VideoInput
+from videorl.prompts import R1_INSTRUCTION, fmt_span
+
+log = logging.getLogger(__name__)
+
+
+class VideorlOracle(RequestLoop, lmms):
+    is_simple = True
+
+    def __init__(self, fps: float = 2.0, max_pixels: int = 448 * 252, min_pixels: int = 56 * 56,
+                 **kwargs: Any) -> None:
+        super().__init__()
+        unknown = {k: v for k, v in kwargs.items() if k not in ("batch_size", "device")}
+        if unknown:
+            raise ValueError(f"videorl_oracle: unknown model_args {sorted(unknown)}; known: fps, max_pixels, "
+                             "min_pixels")
+        self.fps, self.max_pixels, self.min_pixels = float(fps), int(max_pixels), int(min_pixels)
+        self._warned = False
+
+    def span(self, video: VideoInput) -> list[float] | None:
+        """The span of the record's event on the model clock, read from the sampled frames."""
+        from videorl.synth import read_frame_code
+        from videorl.video import sample_frames
+
+        record = video.record
+        frames, meta = sample_frames(video.path, fps=self.fps, clip=video.clip, min_pixels=self.min_pixels,
+                                     max_pixels=self.max_pixels)
+        k = int(record.meta["event"]) if record is not None else 0
+        times = meta.model_times()
+        seen = [t for frame, t in zip(frames, times, strict=True) if read_frame_code(frame).events_visible[k]]
+        if not seen:
+            return None
+        end = min(seen[-1] + 1.0 / meta.sampled_fps, record.view_duration if record else meta.duration)
+        return [seen[0], end]
+
+    def answer(self, context: str, video: VideoInput, gen_kwargs: dict[str, Any]) -> str:
+        record = video.record
+        if record is None or record.task != "grounding" or "event" not in record.meta:
+            if not self._warned:
+                self._warned = True
+                log.warning("videorl_oracle answers only grounding records of videorl's synthetic videos "
+                            "(meta.event); other samples get an empty answer")
+            return ""
+        span = self.span(video)
+        text = fmt_span(span) if span else ""
+        if R1_INSTRUCTION in context:
+            return f"<think>The coded frames show the event from {text}.</think>\n<answer>{text}</answer>"
+        return text
