@@ -1,0 +1,1 @@
+"""Helpers for tests: tiny offline Qwen checkpoints (:mod:`videorl.testing.tiny_qwen`)."""
