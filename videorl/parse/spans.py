@@ -1,0 +1,282 @@
+"""Read one time span out of free-form model output.
+
+:func:`parse_span` reads the ``<answer>`` block when there is one (else the text after a closed
+``<think>`` block, else the whole text) and finds the first span written in any of these forms:
+
+- ranges ``a - b``, ``a to b``, ``a ~ b``, ``a → b``, ``a -> b``, ``a --> b`` (SRT), en/em dashes,
+  ``from a to b``, ``a until b``, ``between a and b``, ``从a秒到b秒``, ``a秒至b秒``;
+- pairs in brackets ``[a, b]``, ``(a, b)``; an answer made only of two numbers ``a, b``;
+- start/end phrases and keys: ``starts at a ... ends at b``, ``start: a, end: b``, ``Start time:
+  00:12``, JSON objects with ``start`` / ``end`` / ``start_time`` / ``end_time`` / ``begin`` keys
+  (numbers or numeric strings, in either order, also inside a ```json fence), ``开始时间：a秒``;
+- Qwen3-VL timestamp tokens ``<12.5 seconds>`` (the first two make the span).
+
+A time value (:func:`parse_time`) is seconds with an optional unit (``s``, ``sec``, ``secs``,
+``second(s)``, ``秒``), ``MM:SS(.f)``, ``HH:MM:SS(.f)`` or SRT ``HH:MM:SS,mmm``. ``7.5s`` is 7.5.
+
+Numbers that belong to other phrases are not taken: ordinals (``2nd``), numbers glued to words
+(``step2``, ``v1.5``), dates (``2024-05-01``), pairs introduced by ``step``, ``option``, ``frame``,
+``chapter`` ... and lone numbers (``the video is 30 seconds long``, ``leaves at 25 seconds``). When
+several forms appear, the one that starts first wins: ``from 3 to 7, and he leaves at 25 seconds``
+gives (3, 7). Words are never rewritten, so ``tomato`` or ``into`` cannot turn into separators.
+
+Policies (after a span is found), in this order:
+
+1. a negative value (``-1 to 5``) gives None;
+2. a reversed span (start > end): ``reversed="swap"`` (default, as lmms-eval) swaps it,
+   ``reversed="invalid"`` gives None;
+3. with ``clamp=True`` and a ``duration``, an end past the duration is clamped to it. A span that
+   *starts* at or after the duration is returned unchanged: it lies outside the video and scores
+   IoU 0 against any ground truth (it is never turned into a reversed or empty span);
+4. a zero-length span (``5 - 5``) is returned as it is; it scores IoU 0 (NExT-GQA scores it as a
+   point, see ``videorl.scoring.nextgqa``).
+
+No span gives None. The functions never raise on any string and run in linear time: the regular
+expressions are anchored on bounded windows, and at most :data:`MAX_TOKENS` numbers are examined.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+
+from videorl.parse.tags import final_text
+
+MAX_TOKENS = 2_000
+"""At most this many time values of a text are examined (a bound on the work for huge inputs)."""
+
+REVERSED_POLICIES = ("swap", "invalid")
+
+_UNIT = r"(?:[ \t]{0,2}(?:seconds?|secs?|s)(?![A-Za-z0-9_])|[ \t]{0,2}秒钟?)"
+_TIME_BODY = (
+    r"(?:(?P<hms>[0-9]{1,3}:[0-9]{1,2}(?::[0-9]{1,2})?(?:\.[0-9]{1,6}|,[0-9]{3}(?![0-9:]))?)(?![0-9]|:[0-9])"
+    r"|(?P<num>[0-9]{1,9}(?:\.[0-9]{1,9})?|\.[0-9]{1,9})(?!\.?[0-9]|:[0-9]))"
+)
+# A time value: not glued to a word or a number before it, not followed by letters (2nd, 5x) unless
+# they are a unit.
+_TOKEN_RE = re.compile(r"(?<![A-Za-z0-9_.:])" + _TIME_BODY + r"(?P<unit>" + _UNIT + r")?(?![A-Za-z0-9_])",
+                       re.IGNORECASE)
+_TIME_FULL_RE = re.compile(r"\s*" + _TIME_BODY + r"(?:" + _UNIT + r")?\s*", re.IGNORECASE)
+
+# What may stand between the two values of a range (the gap is at most _MAX_GAP characters).
+_MAX_GAP = 24
+_RANGE_GAP_RE = re.compile(
+    r"\s{0,3}>?\s{0,3}(?:-->|->|=>|→|⟶|-{1,2}|–|—|~|～|〜|to|till|until|through|thru|至|到)\s{0,3}<?\s{0,3}",
+    re.IGNORECASE)
+_AND_GAP_RE = re.compile(r"\s{1,3}and\s{1,3}", re.IGNORECASE)
+_BETWEEN_BEFORE_RE = re.compile(r"between\s{1,3}(?:the\s{1,3})?$", re.IGNORECASE)
+_COMMA_GAP_RE = re.compile(r"\s{0,3}[,;]\s{0,3}")
+_OPEN_BEFORE_RE = re.compile(r"[\[(]\s{0,3}$")
+_CLOSE_AFTER_RE = re.compile(r"\s{0,3}[\])]")
+# A word right before the first value that makes the pair something other than a time span.
+_EXCLUDE_BEFORE_RE = re.compile(
+    r"(?:\b(?:steps?|options?|choices?|questions?|frames?|chapters?|pages?|items?|no|nos|numbers?|version|"
+    r"rounds?|phases?|parts?|levels?|figures?|tables?|sections?|rank|top|ages?|years?|out\s{1,3}of)"
+    r"|#)[\s.:]{0,3}$",
+    re.IGNORECASE)
+
+# Start / end cues that may precede a value within _CUE_WINDOW characters.
+_CUE_WINDOW = 48
+_FILLER = (r"(?:\s|[\"':=(<：，,]|\b(?:at|is|was|will|be|would|around|approximately|about|roughly|from|of|"
+           r"the|time|timestamp|mark|point|moment|~)\b|大约|约|在)*$")
+_START_KW_RE = re.compile(r"start|begin|began|开始|起始", re.IGNORECASE)
+_END_KW_RE = re.compile(r"end|finish|stop|conclud|until|till|结束|终止", re.IGNORECASE)
+_START_CUE_RE = re.compile(
+    r"(?:\b(?:start|begin|began)\w{0,6}(?:[ _-]?(?:time(?:stamp)?|sec(?:ond)?s?|point|ts))?|开始(?:时间)?|起始(?:时间)?)"
+    r"[\"']?" + _FILLER, re.IGNORECASE)
+_END_CUE_RE = re.compile(
+    r"(?:\b(?:end|finish|stop|conclud)\w{0,5}(?:[ _-]?(?:time(?:stamp)?|sec(?:ond)?s?|point|ts))?|\buntil|\btill|"
+    r"结束(?:时间)?|终止(?:时间)?)"
+    r"[\"']?" + _FILLER, re.IGNORECASE)
+_BARE_REST_RE = re.compile(r"[\s\[\](){}<>,;:\"'*`.]*")
+
+
+@dataclass(frozen=True)
+class SpanMatch:
+    """A span as written in the text, before any policy: values may be negative or reversed.
+
+    ``begin`` / ``stop`` are the character offsets of the matched part in the *searched text*
+    (the answer block), used to remove the span before reading an option letter.
+    """
+
+    start: float
+    end: float
+    begin: int
+    stop: int
+    text: str
+
+
+@dataclass(frozen=True)
+class _Tok:
+    value: float
+    start: int
+    end: int
+    negative: bool
+
+
+def parse_time(token: str) -> float | None:
+    """One time value in seconds: ``"12.5"``, ``"12.5s"``, ``"1:02.5"`` (62.5), ``"01:02:03.5"``
+    (3723.5), ``"00:01:02,500"`` (62.5), ``"12秒"``. Minutes and seconds fields must be < 60.
+
+    Anything else (negative values, words, several values) gives None; never raises.
+    """
+    if not isinstance(token, str) or len(token) > 64:
+        return None
+    m = _TIME_FULL_RE.fullmatch(token)
+    if m is None:
+        return None
+    return _value(m)
+
+
+def _value(m: re.Match) -> float | None:
+    if m.group("num") is not None:
+        return float(m.group("num"))
+    parts = m.group("hms").replace(",", ".").split(":")
+    secs = float(parts[-1])
+    if secs >= 60:
+        return None
+    if len(parts) == 3:
+        if int(parts[1]) >= 60:
+            return None
+        return int(parts[0]) * 3600 + int(parts[1]) * 60 + secs
+    return int(parts[0]) * 60 + secs
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    prev_end = -1
+    for m in _TOKEN_RE.finditer(text):
+        v = _value(m)
+        if v is None:
+            continue
+        s = m.start()
+        negative = False
+        if s > 0 and text[s - 1] in "-−":
+            # A minus right after the previous value (only spaces between) is a range separator.
+            negative = not (prev_end >= 0 and text[prev_end: s - 1].strip() == "")
+        out.append(_Tok(v, s, m.end(), negative))
+        prev_end = m.end()
+        if len(out) >= MAX_TOKENS:
+            break
+    return out
+
+
+def _signed(t: _Tok) -> float:
+    return -t.value if t.negative else t.value
+
+
+def _begin(t: _Tok) -> int:
+    return t.start - 1 if t.negative else t.start
+
+
+def _is_range(text: str, a: _Tok, b: _Tok) -> bool:
+    gap_start, gap_end = a.end, _begin(b)
+    if gap_end - gap_start > _MAX_GAP or gap_end < gap_start:
+        return False
+    gap = text[gap_start:gap_end]
+    before = text[max(0, _begin(a) - 24): _begin(a)]
+    if _EXCLUDE_BEFORE_RE.search(before):
+        return False
+    # dates such as 2024-05-01
+    if re.search(r"[0-9][-/]$", before) or re.match(r"[-/][0-9]", text[b.end: b.end + 2]):
+        return False
+    if _RANGE_GAP_RE.fullmatch(gap):
+        return True
+    if _AND_GAP_RE.fullmatch(gap) and _BETWEEN_BEFORE_RE.search(before):
+        return True
+    if _COMMA_GAP_RE.fullmatch(gap):
+        return bool(_OPEN_BEFORE_RE.search(before) and _CLOSE_AFTER_RE.match(text, b.end))
+    return False
+
+
+def _cued(text: str, t: _Tok, kw_ends: list[int], cue_re: re.Pattern) -> bool:
+    lo = _begin(t) - _CUE_WINDOW
+    i = bisect.bisect_left(kw_ends, lo)
+    if i >= len(kw_ends) or kw_ends[i] > _begin(t):
+        return False
+    return cue_re.search(text[max(0, lo): _begin(t)]) is not None
+
+
+def _angled(text: str, t: _Tok) -> bool:
+    return text[max(0, t.start - 3): t.start].strip().endswith("<") and \
+        text[t.end: t.end + 3].strip().startswith(">")
+
+
+def find_span(text: str) -> SpanMatch | None:
+    """The first span written in ``text`` (searched as is: call it on the answer block), without
+    policies. None when there is none. Never raises on a string."""
+    if not isinstance(text, str) or not text:
+        return None
+    toks = _tokens(text)
+    if not toks:
+        return None
+    limit = toks[-1].start + 1  # keywords after the last examined value cannot cue it
+    start_kw = [m.end() for m in _START_KW_RE.finditer(text, 0, limit)]
+    end_kw = [m.end() for m in _END_KW_RE.finditer(text, 0, limit)]
+    angled: _Tok | None = None
+    end_cache: dict[int, bool] = {}
+
+    def end_cued(j: int) -> bool:
+        if j not in end_cache:
+            end_cache[j] = _cued(text, toks[j], end_kw, _END_CUE_RE)
+        return end_cache[j]
+
+    for i, a in enumerate(toks):
+        if i + 1 < len(toks) and _is_range(text, a, toks[i + 1]):
+            return _match(text, a, toks[i + 1])
+        if start_kw and end_kw and _cued(text, a, start_kw, _START_CUE_RE):
+            j = next((j for j in range(i + 1, min(len(toks), i + 41)) if end_cued(j)), None)
+            if j is None:  # keys in reverse order: {"end": 7, "start": 3}
+                j = next((j for j in range(i - 1, max(-1, i - 41), -1) if end_cued(j)), None)
+            if j is not None:
+                return _match(text, a, toks[j])
+        if _angled(text, a):
+            if angled is not None:
+                return _match(text, angled, a)
+            angled = a
+    if len(toks) == 2 and len(text) <= 200:
+        rest = text[: _begin(toks[0])] + text[toks[0].end: _begin(toks[1])] + text[toks[1].end:]
+        if _BARE_REST_RE.fullmatch(rest):
+            return _match(text, toks[0], toks[1])
+    return None
+
+
+def _match(text: str, a: _Tok, b: _Tok) -> SpanMatch:
+    lo, hi = min(_begin(a), _begin(b)), max(a.end, b.end)
+    return SpanMatch(_signed(a), _signed(b), lo, hi, text[lo:hi])
+
+
+def apply_span_policy(start: float, end: float, duration: float | None = None, *, reversed: str = "swap",
+                      clamp: bool = True) -> tuple[float, float] | None:
+    """Apply the module's policies (negative -> None, reversed, clamping) to a raw span."""
+    if reversed not in REVERSED_POLICIES:
+        raise ValueError(f"reversed must be one of {list(REVERSED_POLICIES)}, got {reversed!r}")
+    if duration is not None and (isinstance(duration, bool) or not math.isfinite(duration) or duration <= 0):
+        raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
+    try:
+        s, e = float(start), float(end)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(s) and math.isfinite(e)) or s < 0 or e < 0:
+        return None
+    if s > e:
+        if reversed == "invalid":
+            return None
+        s, e = e, s
+    if clamp and duration is not None and s < duration:
+        e = min(e, float(duration))
+    return (s, e)
+
+
+def parse_span(text: str, duration: float | None = None, *, reversed: str = "swap",
+               clamp: bool = True) -> tuple[float, float] | None:
+    """The span ``(start, end)`` in seconds written in ``text``, or None (see the module docstring
+    for the accepted forms and the policies). Never raises on a string."""
+    found = find_span(final_text(text))
+    if found is None:
+        # Also validate the arguments when nothing was found, so that misuse is never silent.
+        apply_span_policy(0.0, 0.0, duration, reversed=reversed, clamp=clamp)
+        return None
+    return apply_span_policy(found.start, found.end, duration, reversed=reversed, clamp=clamp)

@@ -1,0 +1,68 @@
+"""Tag helpers: find the ``<answer>`` (or any ``<tag>``) block in model output.
+
+All functions use plain ``str.find`` scans, never regular expressions over the whole text, so they
+run in linear time on any input, and they never raise on a string.
+"""
+
+from __future__ import annotations
+
+
+def extract_tag(text: str, tag: str) -> str | None:
+    """Body of the first ``<tag>...</tag>`` in ``text``, stripped; None when there is no closed pair.
+
+    Matching of the tag name is case-insensitive (``<Answer>`` counts). An opening tag without a
+    closing one gives None here (see :func:`answer_block` for the lenient form).
+    """
+    if not isinstance(text, str) or not tag:
+        return None
+    low = text.lower()
+    open_t, close_t = f"<{tag.lower()}>", f"</{tag.lower()}>"
+    i = low.find(open_t)
+    if i < 0:
+        return None
+    j = low.find(close_t, i + len(open_t))
+    if j < 0:
+        return None
+    return text[i + len(open_t): j].strip()
+
+
+def answer_block(text: str) -> str:
+    """The text to read an answer from.
+
+    - the body of the first ``<answer>...</answer>`` when there is one;
+    - else, when an ``<answer>`` tag is opened but never closed (a truncated generation), everything
+      after it up to the end of the text;
+    - else the whole text.
+
+    The result is stripped. Non-string input gives ``""``.
+    """
+    if not isinstance(text, str):
+        return ""
+    body = extract_tag(text, "answer")
+    if body is not None:
+        return body
+    low = text.lower()
+    i = low.find("<answer>")
+    if i >= 0:
+        return text[i + len("<answer>"):].strip()
+    return text.strip()
+
+
+def final_text(text: str) -> str:
+    """:func:`answer_block`, except that without any ``<answer>`` tag the reasoning is dropped.
+
+    When the text has no ``<answer>`` tag but closes a ``<think>`` block, the part after the last
+    ``</think>`` is used when it is not empty (the model answered after reasoning, without tags).
+    An unclosed ``<think>`` (the model never finished reasoning) is kept as it is.
+    """
+    if not isinstance(text, str):
+        return ""
+    low = text.lower()
+    if "<answer>" in low:
+        return answer_block(text)
+    j = low.rfind("</think>")
+    if j >= 0:
+        tail = text[j + len("</think>"):].strip()
+        if tail:
+            return tail
+    return text.strip()
