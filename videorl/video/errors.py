@@ -13,6 +13,9 @@ class VideoError(ValueError):
         self.problem = problem
         super().__init__(f"{self.path}: {problem}" if self.path else problem)
 
+    def __reduce__(self):  # picklable across worker processes despite the two-argument constructor
+        return (self.__class__, (self.path, self.problem))
+
 
 class VideoNotFoundError(VideoError, FileNotFoundError):
     """The file does not exist (also a :class:`FileNotFoundError`)."""
