@@ -1,0 +1,109 @@
+"""The reward result type and the base class every reward derives from.
+
+A reward is a small pure function of (response text, :class:`~videorl.target.Target`) returning a
+:class:`RewardResult`. It is written as a class so that a parametrised reward is a picklable
+callable with a stable ``__name__`` (TRL names reward columns after it; multiprocessing and Ray
+pickle it), never a closure.
+
+Contract: **a reward never raises on model text.** ``None``, bytes, non-strings, empty or huge
+strings and binary noise all give a score and a reason (see :func:`as_text`). A malformed *target*
+is a data error raised as :class:`~videorl.target.TargetError` by whoever parses it (the adapters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from videorl.target import Target
+
+MAX_RESPONSE_CHARS = 65536
+"""Responses are cut to their last this-many characters before parsing (the answer is at the end).
+This bounds the time a pathological generation can cost; GRPO responses are far shorter."""
+
+
+@dataclass(frozen=True)
+class RewardResult:
+    """One reward value with its parts.
+
+    ``score``: the reward. ``components``: named parts (stable names such as ``iou``, ``format``,
+    ``accuracy``), each a float. ``reason``: a short human-readable explanation (why it is 0, what
+    was parsed), for logs and ``videorl rewards score``.
+    """
+
+    score: float
+    components: dict[str, float] = field(default_factory=dict)
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, float]:
+        """``{"overall": score, **components}``: the flat numeric form the adapters return."""
+        out = {"overall": float(self.score)}
+        out.update({k: float(v) for k, v in self.components.items()})
+        return out
+
+
+class UnsupportedTaskError(ValueError):
+    """A reward was asked to score a task it does not handle: a configuration error."""
+
+
+def as_text(response: Any) -> str:
+    """Coerce any model output to text: ``None`` -> ``""``; bytes decoded as UTF-8 with
+    replacement; other objects via ``str``; NUL characters removed; cut to the last
+    :data:`MAX_RESPONSE_CHARS` characters."""
+    if response is None:
+        return ""
+    if isinstance(response, (bytes, bytearray)):
+        response = bytes(response).decode("utf-8", errors="replace")
+    elif not isinstance(response, str):
+        response = str(response)
+    if "\x00" in response:
+        response = response.replace("\x00", "")
+    if len(response) > MAX_RESPONSE_CHARS:
+        response = response[-MAX_RESPONSE_CHARS:]
+    return response
+
+
+class Reward:
+    """Base class: subclasses set ``name`` and implement :meth:`score`.
+
+    ``tasks`` lists the target tasks the reward handles (``None`` = any). ``components`` lists the
+    component names it reports, so adapters can give every sample of a batch the same keys.
+    Constructor keyword arguments are the reward's parameters; :meth:`params` returns them.
+    """
+
+    name: ClassVar[str] = "reward"
+    tasks: ClassVar[tuple[str, ...] | None] = None
+    components: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.__name__ = self.name
+
+    def __call__(self, response: Any, target: Target) -> RewardResult:
+        if self.tasks is not None and target.task not in self.tasks:
+            raise UnsupportedTaskError(
+                f"reward {self.name!r} scores tasks {list(self.tasks)}, not {target.task!r} "
+                f"(sample {target.id!r}); use a preset that dispatches on the task, e.g. 'default'")
+        return self.score(as_text(response), target)
+
+    def score(self, text: str, target: Target) -> RewardResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def component_names(self) -> tuple[str, ...]:
+        return self.components or (self.name,)
+
+    def params(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.params() == self.params()  # type: ignore[union-attr]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def batch(self, scores: list[float]) -> list[float]:
+        """Batch-level post-processing of the overall scores (identity by default; the Lwt235 preset
+        can z-score). Adapters call it once per batch."""
+        return scores

@@ -1,0 +1,121 @@
+"""Qwen3-VL-GRPO-VTG by Lwt235 (now LWT235-VTG), ``rewards/*.py``: the weighted composite
+(2/3)·IoU + (1/3)·recall (weights 1.0 and 0.5, normalised), optionally z-scored over the batch.
+
+Faithful (the released code):
+
+- ``_default_parse`` on the lower-cased whole text (no ``<answer>`` handling), first hit wins:
+  "a (to|->|-|,) b", "start … a … end … b", "(a, b)", "[a, b]", where a number is a run of digits
+  and dots read with ``float()`` (failure -> reward 0). Known consequences: "00:12 - 00:20" reads
+  as (12, 0); "-1 to 5" as (1, 5); "10.5s to 20s" does not parse;
+- the prediction is compared in the units it was written in with the **normalised** ground truth
+  (their trainer passes ``normalized_timestamp``), so the model must answer in [0, 1];
+- a reversed prediction becomes zero-length (end ← max(end, start)), giving IoU 0 ("12 to 8");
+- StepConsistency: (start < end) + (start ≥ 0, end ≥ 0, end ≤ 1.0), halved: "12.0 to 15.0" -> 0.5;
+- ``zscore=True``: the combined reward is z-scored over the whole batch (std + 1e-8), clipped to
+  [-10, 10] (their CompositeReward ``normalize``; their advantage normalises again).
+
+Fixed (default): the core parser on the answer block, seconds on the model's clock, reversed spans
+swapped, spans clipped to [0, duration]; z-scoring off unless asked (GRPO normalises per group).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from videorl.rewards.base import Reward, RewardResult
+from videorl.rewards.grounding import best, predicted_span
+from videorl.rewards.registry import register
+from videorl.scoring import iog, iop, iou
+from videorl.target import Target
+
+_N = r"([\d.]+)"
+_PATTERNS = tuple(re.compile(p) for p in (
+    rf"{_N}\s*(?:to|->|-|,)\s*{_N}",
+    rf"start[:\s]+{_N}.*?end[:\s]+{_N}",
+    rf"\(\s*{_N}\s*,\s*{_N}\s*\)",
+    rf"\[\s*{_N}\s*,\s*{_N}\s*\]",
+))
+
+
+def default_parse(text: str) -> tuple[float, float] | None:
+    """Lwt235's ``_default_parse`` as released (see the module docstring); ``None`` where the
+    original returns no match or raises."""
+    low = text.lower()
+    for pat in _PATTERNS:
+        m = pat.search(low)
+        if m:
+            try:
+                return float(m.group(1)), float(m.group(2))
+            except ValueError:
+                return None
+    return None
+
+
+def faithful_overlap(pred: tuple[float, float], gt: tuple[float, float]) -> tuple[float, float, float]:
+    """(IoU, recall, precision) of the released scalar path: end ← max(end, start) first; a ratio
+    is 0 when its denominator ≤ 0."""
+    ps, pe = pred[0], max(pred[1], pred[0])
+    gs, ge = gt
+    inter = max(0.0, min(pe, ge) - max(ps, gs))
+    union = (pe - ps) + (ge - gs) - inter
+    r_iou = inter / union if union > 0 else 0.0
+    recall = inter / (ge - gs) if ge - gs > 0 else 0.0
+    precision = inter / (pe - ps) if pe - ps > 0 else 0.0
+    return r_iou, recall, precision
+
+
+def zscore(scores: list[float], clip: float = 10.0, scale: float = 1.0) -> list[float]:
+    """Batch z-score as the original CompositeReward: (x − mean) / (std + 1e-8), clipped to
+    [−clip, clip], times ``scale``; a batch of one is returned unchanged. The std is the unbiased
+    estimate (n − 1), as ``torch.Tensor.std`` computes it in the original."""
+    n = len(scores)
+    if n <= 1:
+        return list(scores)
+    mean = sum(scores) / n
+    std = math.sqrt(sum((x - mean) ** 2 for x in scores) / (n - 1))
+    return [max(-clip, min(clip, (x - mean) / (std + 1e-8))) * scale for x in scores]
+
+
+@register("qwen3_vl_grpo_vtg", kind="preset")
+class Lwt235Reward(Reward):
+    """Qwen3-VL-GRPO-VTG (Lwt235): (2/3)·IoU + (1/3)·recall; ``faithful`` parser and units, optional batch z-score."""
+
+    name = "qwen3_vl_grpo_vtg"
+    tasks = ("grounding", "grounded_qa")
+    components = ("iou", "recall", "precision", "f1", "step_consistency")
+
+    def __init__(self, faithful: bool = False, iou_weight: float = 1.0, recall_weight: float = 0.5,
+                 zscore: bool = False) -> None:
+        super().__init__()
+        if iou_weight + recall_weight <= 0:
+            raise ValueError("iou_weight + recall_weight must be positive")
+        self.faithful = faithful
+        self.iou_weight = iou_weight
+        self.recall_weight = recall_weight
+        self.zscore = zscore
+
+    def score(self, text: str, target: Target) -> RewardResult:
+        if self.faithful:
+            pred = default_parse(text)
+            gts = [(s / target.duration, e / target.duration) for s, e in target.spans]
+        else:
+            pred = predicted_span(text, target.duration)
+            gts = list(target.spans)
+        if pred is None:
+            return RewardResult(0.0, dict.fromkeys(self.components, 0.0), "no span")
+        if self.faithful:
+            v_iou, rec, prec = (max(t) for t in zip(*(faithful_overlap(pred, g) for g in gts), strict=True))
+            steps = float(pred[0] < pred[1]) + float(pred[0] >= 0 and pred[1] >= 0 and pred[1] <= 1.0)
+        else:
+            v_iou, rec = best(iou, pred, gts), best(iog, pred, gts)
+            prec = best(iop, pred, gts)
+            steps = float(pred[0] < pred[1]) + float(0 <= pred[0] and pred[1] <= target.duration + 1e-6)
+        f1 = 2 * rec * prec / (rec + prec) if rec + prec > 0 else 0.0
+        w = self.iou_weight + self.recall_weight
+        total = (self.iou_weight * v_iou + self.recall_weight * rec) / w
+        comps = {"iou": v_iou, "recall": rec, "precision": prec, "f1": f1, "step_consistency": steps / 2}
+        return RewardResult(total, comps, f"span {pred[0]:.3g}-{pred[1]:.3g}: IoU {v_iou:.4f} recall {rec:.4f}")
+
+    def batch(self, scores: list[float]) -> list[float]:
+        return zscore(scores) if self.zscore else scores

@@ -1,0 +1,67 @@
+"""Text similarity used by Video-R2's accuracy reward: word error rate and ROUGE-1/2/L F-measures.
+
+Tokens are lower-cased runs of letters and digits. ROUGE here does **not** stem (Video-R2 uses
+``rouge_score`` with the Porter stemmer; stemming changes a few matches such as "runs"/"run").
+Inputs are cut to :data:`MAX_TOKENS` tokens so a pathological answer costs bounded time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+MAX_TOKENS = 512
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def tokens(s: str) -> list[str]:
+    return _TOKEN.findall(s.lower())[:MAX_TOKENS]
+
+
+def levenshtein(a: list[str], b: list[str]) -> int:
+    """Edit distance (insertions, deletions, substitutions) between two token lists."""
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: edit distance / number of reference words (at least 1)."""
+    ref = reference.split()[:MAX_TOKENS]
+    hyp = hypothesis.split()[:MAX_TOKENS]
+    return levenshtein(ref, hyp) / max(1, len(ref))
+
+
+def _f(overlap: int, n_ref: int, n_hyp: int) -> float:
+    if overlap == 0 or n_ref == 0 or n_hyp == 0:
+        return 0.0
+    p, r = overlap / n_hyp, overlap / n_ref
+    return 2 * p * r / (p + r)
+
+
+def rouge_n(ref: list[str], hyp: list[str], n: int) -> float:
+    """ROUGE-N F-measure: clipped n-gram overlap."""
+    rc = Counter(tuple(ref[i:i + n]) for i in range(len(ref) - n + 1))
+    hc = Counter(tuple(hyp[i:i + n]) for i in range(len(hyp) - n + 1))
+    return _f(sum((rc & hc).values()), sum(rc.values()), sum(hc.values()))
+
+
+def rouge_l(ref: list[str], hyp: list[str]) -> float:
+    """ROUGE-L F-measure: longest common subsequence."""
+    prev = [0] * (len(hyp) + 1)
+    for x in ref:
+        cur = [0]
+        for j, y in enumerate(hyp, 1):
+            cur.append(prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1]))
+        prev = cur
+    return _f(prev[-1], len(ref), len(hyp))
+
+
+def rouge_mean(reference: str, hypothesis: str) -> float:
+    """Mean of ROUGE-1, ROUGE-2 and ROUGE-L F-measures, in [0, 1]."""
+    ref, hyp = tokens(reference), tokens(hypothesis)
+    return (rouge_n(ref, hyp, 1) + rouge_n(ref, hyp, 2) + rouge_l(ref, hyp)) / 3
