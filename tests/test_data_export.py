@@ -1,0 +1,193 @@
+"""Exports: prepare -> EasyR1 parquet/jsonl (read back as EasyR1 reads it) and LLaMA-Factory sharegpt."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from videorl.cli import main
+from videorl.data.export_easyr1 import export_easyr1
+from videorl.data.export_llamafactory import export_llamafactory
+from videorl.data.prepare import charades_sta, nextgqa
+from videorl.data.prepare.common import write_outputs
+from videorl.io import write_jsonl
+from videorl.prompts import R1_INSTRUCTION
+from videorl.record import RecordError, SampleRecord, load_records
+from videorl.target import make_target, parse_target
+
+CHARADES_TXT = "3MSZA 24.3 30.4##person turn a light on.\nAKO6M 12.7 19.9##person opens the door.\n"
+DURS = {"3MSZA": {"duration": 30.96}, "AKO6M": {"duration": 18.58}}
+NEXT_CSV = ("video_id,frame_count,width,height,question,answer,qid,type,a0,a1,a2,a3,a4\n"
+            "100,719,320,240,what did the baby do,lay on floor,8,TN,clap,sit,lay on floor,pick,crawl\n")
+GSUB = {"100": {"duration": 30, "fps": 23.976, "location": {"8": [[23.0, 27.7], [1.0, 2.0]]}}}
+
+
+@pytest.fixture
+def records(tmp_path) -> Path:
+    """Charades (2 records, one clamped) + NExT-GQA (1 record, 2 spans) prepared into one file."""
+    (tmp_path / "c.txt").write_text(CHARADES_TXT)
+    (tmp_path / "d.json").write_text(json.dumps(DURS))
+    (tmp_path / "q.csv").write_text(NEXT_CSV)
+    (tmp_path / "g.json").write_text(json.dumps(GSUB))
+    a = charades_sta.convert(tmp_path / "c.txt", tmp_path / "d.json")
+    b = nextgqa.convert(tmp_path / "q.csv", tmp_path / "g.json")
+    a.records.extend(b.records)
+    out = tmp_path / "train.jsonl"
+    write_outputs(a, out, tmp_path / "train.report.json")
+    vids = tmp_path / "videos"
+    vids.mkdir()
+    for name in ("3MSZA.mp4", "AKO6M.mp4", "100.mp4"):
+        (vids / name).write_bytes(b"x")
+    return out
+
+
+def test_easyr1_round_trip_as_easyr1_loads_it(records, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    jinja2 = pytest.importorskip("jinja2")
+    out = tmp_path / "er1"
+    summary = export_easyr1(records, out, style="r1", video_dir=tmp_path / "videos")
+    assert summary.written == 3 and not summary.missing_videos
+    # EasyR1: load_dataset(<extension>, data_files=...), jsonl mapped to json; default split "train".
+    for ext, fname in (("parquet", "train.parquet"), ("json", "train.jsonl")):
+        ds = datasets.load_dataset(ext, data_files=str(out / fname), split="train")
+        assert set(ds.column_names) == {"prompt", "videos", "answer", "data_source", "id"}  # no "images"
+        originals = load_records(records)
+        for row, rec in zip(ds, originals, strict=True):
+            assert row["prompt"].count("<video>") == 1 and row["prompt"].startswith("<video>\n")
+            assert row["videos"] == [str((tmp_path / "videos" / rec.video).resolve())]
+            tgt = parse_target(row["answer"])
+            assert tgt.to_dict() == make_target(rec)
+            assert row["id"] == rec.id
+    ds = datasets.load_dataset("parquet", data_files=str(out / "train.parquet"), split="train")
+    # Hand-checked targets: clamped Charades span and both NExT-GQA spans survive the trip.
+    assert parse_target(ds[1]["answer"]).spans == ((12.7, 18.58),)
+    g = parse_target(ds[2]["answer"])
+    assert g.task == "grounded_qa" and g.answer == "C" and g.spans == ((23.0, 27.7), (1.0, 2.0)) and g.duration == 30
+    assert ds[0]["data_source"] == "charades_sta" and ds[2]["data_source"] == "nextgqa"
+    # EasyR1 renders the stripped format_prompt file with one variable, content.
+    tmpl = (out / "format_prompt" / "r1.jinja").read_text()
+    rendered = jinja2.Template(tmpl.strip()).render(content=ds[0]["prompt"])
+    assert rendered.startswith("<video>\nThe video is 31.0 seconds long.") and rendered.endswith(R1_INSTRUCTION)
+    assert {p.name for p in (out / "format_prompt").iterdir()} == {"r1.jinja", "direct.jinja", "r1_json.jinja"}
+    assert f"data.train_files={(out / 'train.parquet').resolve()}" in summary.overrides
+    assert "data.video_key=videos" in summary.overrides
+
+
+def test_easyr1_rerun_is_identical(records, tmp_path):
+    export_easyr1(records, tmp_path / "a", video_dir=tmp_path / "videos")
+    first = (tmp_path / "a" / "train.parquet").read_bytes(), (tmp_path / "a" / "train.jsonl").read_bytes()
+    export_easyr1(records, tmp_path / "a", video_dir=tmp_path / "videos")
+    assert ((tmp_path / "a" / "train.parquet").read_bytes(), (tmp_path / "a" / "train.jsonl").read_bytes()) == first
+
+
+def _clipped(tmp_path: Path) -> Path:
+    rec = SampleRecord(id="mvbench/x/0", video="v.mp4", duration=10.0, task="mcq", query="q?",
+                       options=["a", "b"], answer="B", clip=[2.0, 6.0], meta={"dataset": "mvbench"})
+    p = tmp_path / "clipped.jsonl"
+    write_jsonl(p, [rec])
+    (tmp_path / "v.mp4").write_bytes(b"x")
+    return p
+
+
+def test_clipped_record_needs_frames(tmp_path):
+    p = _clipped(tmp_path)
+    with pytest.raises(RecordError, match="has a clip") as exc:
+        export_easyr1(p, tmp_path / "o", video_dir=tmp_path)
+    assert exc.value.line == 1 and exc.value.field == "clip"
+    s = export_easyr1(p, tmp_path / "o", video_dir=tmp_path, skip_clipped=True)
+    assert s.written == 0 and s.skipped_clipped == ["mvbench/x/0"]
+
+
+class _FakeCache:
+    """Stands in for videorl.video.cache.FrameCache: writes one file per 1/fps step of the clip."""
+
+    calls: list = []
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def frame_paths(self, path, *, fps, max_pixels=None, clip=None):
+        self.calls.append((str(path), fps, max_pixels, clip))
+        n = int(round((clip[1] - clip[0]) * fps))
+        out = []
+        for k in range(n):
+            f = self.root / f"{Path(path).stem}_{k:04d}.jpg"
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_bytes(b"\xff\xd8")
+            out.append(f)
+        return out
+
+
+def test_frames_from_clip_and_fps_rule(tmp_path, monkeypatch):
+    datasets = pytest.importorskip("datasets")
+    mod = types.ModuleType("videorl.video.cache")
+    mod.FrameCache = _FakeCache
+    monkeypatch.setitem(sys.modules, "videorl.video.cache", mod)
+    p = _clipped(tmp_path)
+    with pytest.raises(ValueError, match="2 fps"):
+        export_easyr1(p, tmp_path / "o", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=1.0)
+    _FakeCache.calls = []
+    s = export_easyr1(p, tmp_path / "o", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=2.0, max_pixels=4096)
+    assert s.written == 1
+    assert _FakeCache.calls == [(str((tmp_path / "v.mp4").resolve()), 2.0, 4096, [2.0, 6.0])]
+    row = datasets.load_dataset("parquet", data_files=str(tmp_path / "o" / "clipped.parquet"), split="train")[0]
+    # clip [2, 6] at 2 fps = 8 frames; the prompt states the clip's 4.0 s; the target is clip-relative.
+    assert len(row["videos"]) == 1 and len(row["videos"][0]) == 8
+    assert "The video is 4.0 seconds long." in row["prompt"] and parse_target(row["answer"]).duration == 4.0
+    s = export_easyr1(p, tmp_path / "o1", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=1.0, allow_fps=True)
+    assert s.written == 1
+
+
+def test_llamafactory_sharegpt_and_dataset_info_merge(records, tmp_path):
+    out = tmp_path / "lf"
+    out.mkdir()
+    (out / "dataset_info.json").write_text(json.dumps({"mllm_video_demo": {"file_name": "mllm_video_demo.json"}}))
+    s = export_llamafactory(records, out, style="r1", video_dir=tmp_path / "videos")
+    assert s.written == 3
+    data = json.loads((out / "train.json").read_text())
+    info = json.loads((out / "dataset_info.json").read_text())
+    assert info["mllm_video_demo"] == {"file_name": "mllm_video_demo.json"}  # kept
+    assert info["train"] == {"file_name": "train.json", "formatting": "sharegpt",
+                             "columns": {"messages": "messages", "videos": "videos"},
+                             "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user",
+                                      "assistant_tag": "assistant"}}
+    for sample in data:
+        assert [m["role"] for m in sample["messages"]] == ["user", "assistant"]
+        n_tags = sum(m["content"].count("<video>") for m in sample["messages"])
+        assert n_tags == len(sample["videos"]) == 1 and Path(sample["videos"][0]).is_absolute()
+    # Hand-written targets (one decimal, model clock): 12.7-18.58 -> "12.7 - 18.6"; NExT-GQA first span.
+    think = "<think>I watch the video and locate the relevant part.</think>\n"
+    assert data[1]["messages"][1]["content"] == think + "<answer>12.7 - 18.6</answer>"
+    assert data[2]["messages"][1]["content"] == think + "<answer>C; 23.0 - 27.7</answer>"
+    assert data[0]["messages"][0]["content"].endswith(R1_INSTRUCTION)
+    s = export_llamafactory(records, out, name="direct_set", style="direct", video_dir=tmp_path / "videos")
+    d2 = json.loads((out / "direct_set.json").read_text())
+    assert d2[0]["messages"][1]["content"] == "24.3 - 30.4"
+    assert set(json.loads((out / "dataset_info.json").read_text())) == {"mllm_video_demo", "train", "direct_set"}
+
+
+def test_video_tag_in_text_is_refused(tmp_path):
+    rec = SampleRecord(id="x/0", video="v.mp4", duration=5.0, task="grounding", query="a <video> of a cat",
+                       spans=[[1.0, 2.0]])
+    p = tmp_path / "r.jsonl"
+    write_jsonl(p, [rec])
+    with pytest.raises(RecordError, match="second video placeholder"):
+        export_llamafactory(p, tmp_path / "o")
+
+
+def test_cli_export_prints_overrides(records, tmp_path, capsys):
+    assert main(["data", "export", "easyr1", str(records), "--out", str(tmp_path / "e"), "--style", "direct",
+                 "--video-dir", str(tmp_path / "videos")]) == 0
+    out = capsys.readouterr().out
+    assert "data.prompt_key=prompt" in out and "format_prompt/direct.jinja" in out
+    assert main(["data", "export", "llamafactory", str(records), "--out", str(tmp_path / "l"),
+                 "--video-dir", str(tmp_path / "videos")]) == 0
+    assert "dataset: train" in capsys.readouterr().out
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a"}\n')
+    assert main(["data", "export", "easyr1", str(bad), "--out", str(tmp_path / "b")]) == 2
+    assert f"{bad}:1:" in capsys.readouterr().err and not (tmp_path / "b" / "bad.parquet").exists()
