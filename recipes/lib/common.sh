@@ -75,6 +75,8 @@ vr_check_model() {
   local name="$1" value="${!1:-}"
   if [[ -z "$value" ]]; then
     vr_error "$name is not set"
+  elif ((VR_DRY_RUN)) && [[ "$value" == /* || "$value" == .* ]] && [[ ! -e "$value" ]]; then
+    vr_log "dry run: $name=$value does not exist yet (an earlier step, e.g. the SFT merge, writes it)"
   elif [[ -d "$value" ]]; then
     [[ -f "$value/config.json" ]] || vr_error "$name=$value is a directory without config.json (not a saved model)"
   elif [[ "$value" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$ && ! -e "${value%%/*}" ]]; then
@@ -187,10 +189,20 @@ vr_show() {
 
 # vr_run CMD...: print the command shell-quoted on one line starting with "$ ", then run it
 # (in a dry run: print only).
+vr_quote() {
+  local out="" arg
+  for arg in "$@"; do
+    if [[ "$arg" =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+      out+="$arg "
+    else
+      out+="'${arg//\'/\'\\\'\'}' "
+    fi
+  done
+  printf '%s' "${out% }"
+}
+
 vr_run() {
-  local quoted
-  printf -v quoted '%q ' "$@"
-  printf '$ %s\n' "${quoted% }"
+  printf '$ %s\n' "$(vr_quote "$@")"
   if ((VR_DRY_RUN)); then
     return 0
   fi
