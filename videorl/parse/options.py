@@ -94,9 +94,10 @@ def parse_option(text: str, options: Sequence[str] | int) -> str | None:
         if letter.isupper() or m.group("open") or m.group("close") or _alone(ans, m.end()):
             if ok(letter):
                 return ok(letter)
-    # 3. leading letter
+    # 3. leading letter (unless other bracketed letters disagree: "(A) and (C) both fit")
+    bracketed = {g for m in _BRACKETED_RE.finditer(ans[:10_000]) for g in m.groups() if g}
     m = _LEAD_RE.match(ans)
-    if m:
+    if m and bracketed <= {m.group("letter").upper()}:
         letter, marked = m.group("letter"), bool(m.group("close") or m.group("punct"))
         if (letter.isupper() and marked) or m.group("close") or m.group("punct") in (")", ":"):
             return ok(letter)
@@ -110,9 +111,8 @@ def parse_option(text: str, options: Sequence[str] | int) -> str | None:
     if _NONE_RE.search(ans) and not any(_NONE_RE.search(t) for t in texts):
         return None
     # 5. bracketed / bold letters
-    found = {g for m in _BRACKETED_RE.finditer(ans[:10_000]) for g in m.groups() if g}
-    if len(found) == 1:
-        letter = ok(found.pop())
+    if len(bracketed) == 1:
+        letter = ok(next(iter(bracketed)))
         if letter:
             return letter
     # 6. standalone capital letter

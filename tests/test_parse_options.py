@@ -1,0 +1,147 @@
+"""Option parser: a table of answer styles, the article "a" trap, and fuzzing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from videorl.parse import parse_grounded, parse_option
+
+OPTS = ["picks up a cup", "opens the door", "sits down on the sofa", "throws a ball", "walks away"]
+
+# (model output, expected letter) with the five options above
+STYLES = [
+    ("B", "B"),
+    ("b", "B"),  # lower-case letter alone
+    ("(B)", "B"),
+    ("B.", "B"),
+    ("[B]", "B"),
+    ("**B**", "B"),
+    ('"C"', "C"),
+    ("B) opens the door", "B"),
+    ("B. opens the door", "B"),
+    ("B: opens the door", "B"),
+    ("(D) throws a ball", "D"),
+    ("b) opens the door", "B"),
+    ("B opens the door", "B"),  # letter followed by its option text
+    ("Answer: C", "C"),
+    ("answer: c", "C"),
+    ("The answer is C", "C"),
+    ("The answer is (C) because the man sits.", "C"),
+    ("The correct answer is E.", "E"),
+    ("Best option: (D)", "D"),
+    ("Best option:(D)", "D"),
+    ("<answer>E</answer>", "E"),
+    ("<think>Option A looks wrong, B maybe.</think><answer>C</answer>", "C"),
+    ("<think>hmm</think>\nD", "D"),
+    ("option c", "C"),
+    ("Option (c)", "C"),
+    ("I choose option B.", "B"),
+    ('{"answer": "B"}', "B"),
+    ("Option A is wrong; the answer is D.", "D"),  # "answer" cues before "option" cues
+    ("C is correct.", "C"),
+    ("I think the answer is likely B.", "B"),
+    ("I pick (C).", "C"),
+    ("opens the door", "B"),  # option text alone
+    ("Opens the door.", "B"),
+    ("The man opens the door.", "B"),  # contains the option text
+    ("The person picks up a cup.", "A"),  # by text; the article "a" is not option A
+    ("A person walks away from the camera.", "E"),  # "A person": an article, matched by text
+    ("the sofa", "C"),  # contained in exactly one option
+    ("He throws a ball and walks away", "D"),  # both contained: longest wins ("throws a ball", 13 > 10)
+]
+
+NONE_CASES = [
+    "",
+    "I don't know.",
+    "none of the above",
+    "None of the options is correct.",
+    "The answer is a mystery.",  # lower-case "a" followed by a word is the article
+    "The person picks up a phone.",  # article "a", no option text matches
+    "F",  # beyond the number of options
+    "Answer: Z",
+    "(A) and (C) both fit",  # bracketed letters disagree
+    "B or C",  # two standalone letters
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STYLES, ids=[s[0][:40] for s in STYLES])
+def test_styles(text, expected):
+    assert parse_option(text, OPTS) == expected
+
+
+def test_corpus_size():
+    assert len(STYLES) >= 25
+
+
+@pytest.mark.parametrize("text", NONE_CASES)
+def test_none(text):
+    assert parse_option(text, OPTS) is None
+
+
+def test_lmms_eval_article_bug():
+    # lmms-eval's MVBench parser reads the article "a" as option A: here GT would be B and the
+    # sentence matches no option, so the right answer is None, never "A".
+    assert parse_option("The person picks up a cup.", ["opens the door", "sits down"]) is None
+
+
+def test_number_of_options_only():
+    assert parse_option("(C)", 3) == "C"
+    assert parse_option("(D)", 3) is None
+    assert parse_option("opens the door", 3) is None  # no texts to match
+    assert parse_option("anything", 0) is None
+
+
+def test_none_of_the_above_when_it_is_an_option():
+    opts = ["a cat", "a dog", "none of the above"]
+    assert parse_option("none of the above", opts) == "C"
+
+
+def test_duplicate_option_texts_are_ambiguous():
+    assert parse_option("happy", ["sad", "happy", "happy"]) is None
+
+
+def test_bad_options_argument():
+    with pytest.raises(ValueError):
+        parse_option("A", 27)
+
+
+# ---------------------------------------------------------------------- grounded QA
+@pytest.mark.parametrize(("text", "letter", "span"), [
+    ("B; 12.5 - 17.0", "B", (12.5, 17.0)),
+    ("(C) from 3 to 7", "C", (3.0, 7.0)),
+    ("<think>..</think><answer>D; 1.0 - 2.0</answer>", "D", (1.0, 2.0)),
+    ('{"answer": "A", "start": 4, "end": 6}', "A", (4.0, 6.0)),
+    ("Answer: E. The evidence is between 10 and 20 seconds.", "E", (10.0, 20.0)),
+    ("B", "B", None),
+    ("12 - 15", None, (12.0, 15.0)),
+    ("garbage", None, None),
+])
+def test_parse_grounded(text, letter, span):
+    assert parse_grounded(text, OPTS) == (letter, span)
+
+
+def test_parse_grounded_policies():
+    assert parse_grounded("A; 40 - 20", OPTS, 30.0) == ("A", (20.0, 30.0))
+    assert parse_grounded("A; 40 - 20", OPTS, 30.0, reversed="invalid") == ("A", None)
+    assert parse_grounded("A; 20 - 40", OPTS, 30.0, clamp=False) == ("A", (20.0, 40.0))
+
+
+# ---------------------------------------------------------------------- robustness
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_never_raises(text):
+    out = parse_option(text, OPTS)
+    assert out is None or out in "ABCDE"
+    parse_grounded(text, OPTS, 30.0)
+
+
+@pytest.mark.parametrize("text", ["A " * 500_000, "(A) " * 250_000, "answer " * 150_000, "a" * 1_000_000,
+                                  "opens the door " * 60_000])
+def test_huge_inputs_are_fast(text):
+    t0 = time.perf_counter()
+    parse_option(text, OPTS)
+    assert time.perf_counter() - t0 < 1.0

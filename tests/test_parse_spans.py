@@ -1,0 +1,245 @@
+"""Span parser: a table of answer styles with their expected parse, policies, and fuzzing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from videorl.parse import answer_block, extract_tag, find_span, parse_span, parse_time
+
+# (model output, expected span with duration=None and default policies)
+STYLES = [
+    # plain ranges
+    ("12.5 - 17.0", (12.5, 17.0)),
+    ("12.5-17.0", (12.5, 17.0)),
+    ("0.25 to 0.75", (0.25, 0.75)),
+    ("3 to 7", (3.0, 7.0)),
+    ("12.5 – 17.0", (12.5, 17.0)),  # en dash
+    ("12.5—17.0", (12.5, 17.0)),  # em dash
+    ("12.5 ~ 17.0", (12.5, 17.0)),
+    ("12.5～17.0", (12.5, 17.0)),
+    ("12.5 → 17.0", (12.5, 17.0)),
+    ("12.5 -> 17.0", (12.5, 17.0)),
+    ("12.5 --> 17.0", (12.5, 17.0)),
+    ("12.5 until 17.0", (12.5, 17.0)),
+    (".5 - 2", (0.5, 2.0)),
+    # units (lmms-eval reads "7.5s" as 7.0)
+    ("7.5s - 9s", (7.5, 9.0)),
+    ("12.5 s - 17.0 s", (12.5, 17.0)),
+    ("12.5 sec to 17 sec", (12.5, 17.0)),
+    ("12.5 secs to 17 secs", (12.5, 17.0)),
+    ("3 seconds to 7 seconds", (3.0, 7.0)),
+    ("1 second to 2 seconds", (1.0, 2.0)),
+    ("10.5 - 20.0 seconds", (10.5, 20.0)),
+    ("12.5seconds - 17seconds", (12.5, 17.0)),
+    # sentences
+    ("The event happens from 3 to 7 seconds.", (3.0, 7.0)),
+    ("From 3.2s to 8.4s the person opens the door.", (3.2, 8.4)),
+    ("between 3 and 7 seconds", (3.0, 7.0)),
+    ("It occurs between the 3 and 7 second marks.", (3.0, 7.0)),
+    ("Between 0:05 and 0:10.", (5.0, 10.0)),
+    ("The event starts at 3.0 seconds and ends at 7.5 seconds.", (3.0, 7.5)),
+    ("It begins around 4.2s and finishes at 9.8s", (4.2, 9.8)),
+    ("The action starts at about 2 seconds and stops at 6 seconds.", (2.0, 6.0)),
+    ("The person starts at 1.5 s and continues until 4 s.", (1.5, 4.0)),
+    ("start: 3, end: 7", (3.0, 7.0)),
+    ("Start time: 3.0s, End time: 7.5s", (3.0, 7.5)),
+    ("start time = 4; end time = 9", (4.0, 9.0)),
+    ("End time: 7.5s, start time: 3s", (3.0, 7.5)),  # reverse order of keys
+    ("Start Time: 00:12\nEnd Time: 00:20", (12.0, 20.0)),
+    # JSON
+    ('{"start_time": "12.5", "end_time": "17.0"}', (12.5, 17.0)),
+    ('{"start": 12.5, "end": 17}', (12.5, 17.0)),
+    ('{"begin": 4, "end": 9.5}', (4.0, 9.5)),
+    ('{"end": 17, "start": 12}', (12.0, 17.0)),
+    ('```json\n{"start_time": 3.5, "end_time": 8}\n```', (3.5, 8.0)),
+    ('{"start_time": "00:01:02", "end_time": "00:01:05.5"}', (62.0, 65.5)),
+    ('{"timestamps": [12.5, 17.0]}', (12.5, 17.0)),
+    # brackets and bare pairs
+    ("[12.5, 17.0]", (12.5, 17.0)),
+    ("(12.5, 17.0)", (12.5, 17.0)),
+    ("[12.5s, 17s]", (12.5, 17.0)),
+    ("[[3, 7], [10, 12]]", (3.0, 7.0)),
+    ("[3 - 7]", (3.0, 7.0)),
+    ("12.5, 17.0", (12.5, 17.0)),
+    ("12.5 17.0", (12.5, 17.0)),
+    # clock formats
+    ("00:12 - 00:20", (12.0, 20.0)),  # Temporal-R1's VTG parser gives (12, 0)
+    ("1:02.5 to 1:05", (62.5, 65.0)),
+    ("01:02:03.5 - 01:02:08", (3723.5, 3728.0)),
+    ("00:00:12,500 --> 00:00:17,000", (12.5, 17.0)),  # SRT
+    ("[00:00:01, 00:00:05]", (1.0, 5.0)),
+    # Qwen3-VL timestamp tokens
+    ("<3.0 seconds> <7.0 seconds>", (3.0, 7.0)),
+    ("from <3.0 seconds> to <7.0 seconds>", (3.0, 7.0)),
+    ("<12.5 seconds>-<17.0 seconds>", (12.5, 17.0)),
+    # Chinese
+    ("从3秒到7秒", (3.0, 7.0)),
+    ("3秒到7秒", (3.0, 7.0)),
+    ("3秒至7秒", (3.0, 7.0)),
+    ("在3.5秒至7秒之间", (3.5, 7.0)),
+    ("开始时间：3秒，结束时间：7秒", (3.0, 7.0)),
+    # answer blocks and think blocks
+    ("<think>maybe 1 - 2</think><answer>4 - 9</answer>", (4.0, 9.0)),
+    ("<think>The video is 30 s long, 1 to 2 is wrong.</think>\n<answer>12.0 - 15.0</answer>", (12.0, 15.0)),
+    ("<think>first guess 1 - 2</think> 5 - 8", (5.0, 8.0)),
+    ("<answer>3.0 - 7.0", (3.0, 7.0)),  # truncated generation
+    ("<ANSWER>3 to 4</ANSWER>", (3.0, 4.0)),
+    # numbers that must not be taken
+    ("from 3 to 7, and he leaves at 25 seconds", (3.0, 7.0)),
+    ("The video is 30 seconds long. The event is from 3 to 7.", (3.0, 7.0)),
+    ("The video is out of 30 seconds; the man jumps between 4 and 6 seconds.", (4.0, 6.0)),
+    ("Step 1: watch. Step 2: the moment is 3.0 - 7.0.", (3.0, 7.0)),
+    ("The 2nd person enters from 4 to 8 s.", (4.0, 8.0)),
+    ("He puts the tomato into the pot from 3 to 7.", (3.0, 7.0)),  # no "to" rewriting
+    ("v1.5 says 2 - 4", (2.0, 4.0)),
+    ("The person starts walking at 2 seconds. The moment is 3.0 - 7.5.", (3.0, 7.5)),
+]
+
+NO_SPAN = [
+    "",
+    "I don't know.",
+    "the video is 30 seconds long",
+    "the video is out of 30 seconds",
+    "He leaves at 25 seconds.",
+    "step 2 - 5",
+    "option 1 to 3",
+    "2024-05-01",
+    "The 2nd to 4th scenes.",
+    "5 steps",
+    "1.2.3 to 4",
+    ". to 3",
+    "tomato into",
+    "<answer>somewhere in the middle</answer> 3 - 7",  # the answer block wins, and it has no span
+    "starts at 3 seconds",  # a start without an end
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STYLES, ids=[s[0][:40] for s in STYLES])
+def test_styles(text, expected):
+    got = parse_span(text)
+    assert got == pytest.approx(expected)
+
+
+def test_corpus_size():
+    assert len(STYLES) >= 60
+
+
+@pytest.mark.parametrize("text", NO_SPAN)
+def test_no_span(text):
+    assert parse_span(text) is None
+
+
+def test_think_only_output_is_read_whole():
+    # No <answer> tag and nothing after </think>: the whole text is read (documented fallback);
+    # format rewards are what penalise a missing answer block.
+    assert parse_span("<think>3 - 7</think>") == (3.0, 7.0)
+
+
+@pytest.mark.parametrize(("token", "expected"), [
+    ("12.5", 12.5), ("12.5s", 12.5), ("7.5s", 7.5), ("12 sec", 12.0), ("3 seconds", 3.0),
+    ("1:02.5", 62.5),  # 1 * 60 + 2.5
+    ("01:02:03.5", 3723.5),  # 3600 + 120 + 3.5
+    ("00:01:02,500", 62.5),  # SRT comma milliseconds
+    ("12秒", 12.0), (" 4 ", 4.0), ("0", 0.0),
+    ("-3", None), ("abc", None), ("1:75", None), ("1:61:00", None), ("3 - 4", None), ("", None), ("2nd", None),
+])
+def test_parse_time(token, expected):
+    assert parse_time(token) == (pytest.approx(expected) if expected is not None else None)
+
+
+# ---------------------------------------------------------------------- policies
+def test_reversed_swap_and_invalid():
+    assert parse_span("12 to 8") == (8.0, 12.0)
+    assert parse_span("12 to 8", reversed="invalid") is None
+    assert parse_span("8 to 12", reversed="invalid") == (8.0, 12.0)
+
+
+def test_negative_values_give_none():
+    assert parse_span("-1 to 5") is None
+    assert parse_span("[-1, 5]") is None
+    assert parse_span("from -2.5 to 4") is None
+
+
+def test_minus_after_a_value_is_a_separator():
+    assert parse_span("3 -7") == (3.0, 7.0)
+    assert parse_span("3s -7s") == (3.0, 7.0)
+
+
+def test_clamp_end_to_duration():
+    assert parse_span("20 - 40", 30.0) == (20.0, 30.0)
+    assert parse_span("20 - 40", 30.0, clamp=False) == (20.0, 40.0)
+    assert parse_span("40 - 20", 30.0) == (20.0, 30.0)  # swapped first, then clamped
+
+
+def test_start_after_duration_is_kept_outside():
+    # Starts at/after the duration: returned unchanged, scores IoU 0 (never a reversed span).
+    assert parse_span("35 - 40", 30.0) == (35.0, 40.0)
+    assert parse_span("30 - 40", 30.0) == (30.0, 40.0)
+
+
+def test_zero_length_kept():
+    assert parse_span("5 - 5", 30.0) == (5.0, 5.0)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="reversed"):
+        parse_span("1 - 2", reversed="flip")
+    with pytest.raises(ValueError, match="duration"):
+        parse_span("1 - 2", 0.0)
+    with pytest.raises(ValueError, match="duration"):
+        parse_span("nothing here", -5.0)
+
+
+def test_find_span_offsets():
+    m = find_span("B; 12.5 - 17.0 is it")
+    assert m is not None and (m.start, m.end) == (12.5, 17.0)
+    assert m.text == "12.5 - 17.0"
+
+
+# ---------------------------------------------------------------------- tags
+def test_tags():
+    assert extract_tag("<think> a </think><answer> b </answer>", "answer") == "b"
+    assert extract_tag("<answer>open", "answer") is None
+    assert extract_tag("no tags", "think") is None
+    assert answer_block("<answer>open ended") == "open ended"
+    assert answer_block("  whole  ") == "whole"
+    assert answer_block("<Answer>X</Answer>") == "X"
+
+
+# ---------------------------------------------------------------------- robustness
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_never_raises_on_text(text):
+    out = parse_span(text, 30.0)
+    assert out is None or (0 <= out[0] <= out[1] or out[0] >= 30.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789.:-,;~ s<>[]()toandbetweenstartend秒\n\t\x00")),
+               max_size=200))
+def test_never_raises_on_numberish_text(text):
+    out = parse_span(text, 30.0, reversed="invalid")
+    assert out is None or out[0] <= out[1] or out[0] >= 30.0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0, 1000, allow_nan=False), st.floats(0, 1000, allow_nan=False))
+def test_round_trip_of_written_spans(a, b):
+    s, e = round(min(a, b), 1), round(max(a, b), 1)
+    assert parse_span(f"{s:.1f} - {e:.1f}") == (s, e)
+    assert parse_span(f'<answer>{{"start_time": "{s:.1f}", "end_time": "{e:.1f}"}}</answer>') == (s, e)
+
+
+@pytest.mark.parametrize("text", [
+    "1" * 1_000_000, "1 " * 500_000, " " * 1_000_000 + "1", "1 - " * 250_000, "start 1 end " * 100_000,
+    "<answer>" * 100_000, "1:" * 500_000, "1." * 500_000, "\x00\x01" * 500_000, "between " * 120_000 + "1",
+    "[(" * 300_000, "<1 seconds> " * 90_000,
+])
+def test_huge_inputs_are_fast(text):
+    t0 = time.perf_counter()
+    parse_span(text, 30.0)
+    assert time.perf_counter() - t0 < 1.0
