@@ -29,8 +29,8 @@ __all__ = ["Reward", "RewardResult", "Target", "TargetError", "UnknownRewardErro
 
 
 def composite(spec: Any = None, **kwargs: Any) -> Reward:
-    """A weighted sum of registered rewards (see :mod:`videorl.rewards.composite`)."""
-    from videorl.rewards.composite import composite as _composite
+    """A weighted sum of registered rewards (see :mod:`videorl.rewards.combine`)."""
+    from videorl.rewards.combine import composite as _composite
 
     return _composite(spec, **kwargs)
 

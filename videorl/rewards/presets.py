@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from videorl.rewards.base import Reward, RewardResult, UnsupportedTaskError
-from videorl.rewards.composite import Composite
+from videorl.rewards.combine import Composite
 from videorl.rewards.registry import get, register
 from videorl.target import Target
 

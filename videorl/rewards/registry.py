@@ -44,7 +44,7 @@ BUILTIN_MODULES = (
     "videorl.rewards.fmt",
     "videorl.rewards.grounding",
     "videorl.rewards.choice",
-    "videorl.rewards.composite",
+    "videorl.rewards.combine",
     "videorl.rewards.presets",
     "videorl.rewards.faithful.temporal_r1",
     "videorl.rewards.faithful.lwt235",
@@ -96,6 +96,8 @@ def register(name: str, *, kind: str = "reward", summary: str | None = None,
         raise ValueError(f"reward name must be a non-empty string, got {name!r}")
 
     def deco(obj: Any) -> Any:
+        if getattr(obj, "__module__", None) not in BUILTIN_MODULES:
+            ensure_loaded()  # so that a third-party name clashing with a built-in one is caught here
         old = _REGISTRY.get(name)
         if old is not None:
             same = (getattr(old.factory, "__module__", None), getattr(old.factory, "__qualname__", None)) == \
