@@ -1,0 +1,129 @@
+"""``videorl score PREDICTIONS.jsonl``: offline scoring of model predictions on sample records.
+
+Each line is a sample record (``videorl.record``) with a ``prediction`` field (the model's text)
+and/or already-parsed ``prediction_span`` ([s, e] on the model clock) / ``prediction_answer`` (a
+letter or an option text). Records of several tasks in one file are scored per task, with the
+metrics of :mod:`videorl.scoring.metrics` in percent.
+
+Every line is read and scored before anything is written or printed: a bad line (malformed JSON,
+missing field, zero or negative duration, NaN, no prediction) stops the command with
+``file:line: field 'x': reason`` and exit status 2, and no partial output is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from videorl.record import PREDICTION_FIELDS, TASKS, RecordError, read_records
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "score",
+        help="score model predictions on sample records (grounding, MCQ, grounded QA)",
+        description="Score a JSONL file of sample records carrying model predictions. Prints one table per "
+                    "task (metrics in percent); see docs/scoring.md for the metrics and parsing policies.",
+    )
+    p.add_argument("predictions", type=Path,
+                   help="JSONL file: sample records with 'prediction' (model text) and/or 'prediction_span' "
+                        "([start, end], model clock) / 'prediction_answer' (letter or option text)")
+    p.add_argument("--json", action="store_true",
+                   help="print {task: {metric: value, 'count': n}} as JSON (percent, 2 decimals) instead of tables")
+    p.add_argument("--per-sample", type=Path, metavar="OUT.jsonl", default=None,
+                   help="also write each record with its parsed prediction and per-sample scores (atomic write)")
+    p.add_argument("--reversed", choices=("swap", "invalid"), default="swap",
+                   help="a predicted span with start > end is swapped (default, as lmms-eval) or counted as a "
+                        "parse failure")
+    p.add_argument("--no-clamp", action="store_true",
+                   help="do not clamp predicted grounding spans to the duration (grounded QA is never clamped, "
+                        "as in the official NExT-GQA evaluation)")
+    p.add_argument("--nextgqa-missing", choices=("count", "skip"), default="count",
+                   help="grounded QA: keep questions whose span (or letter) could not be read in the "
+                        "denominator with score 0 (default), or skip them as the official NExT-GQA evaluation does")
+    p.set_defaults(func=run)
+    return p
+
+
+def score_file(path: Path, *, reversed: str = "swap", clamp: bool = True,
+               show_progress: bool = True) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Score every line of ``path``: a list of ``(task, raw_record_dict, per_sample_scores)``.
+
+    Raises :class:`RecordError` naming the file, line and field on the first bad line.
+    """
+    from tqdm import tqdm
+
+    from videorl.scoring import score_sample
+
+    out = []
+    lines = read_records(path, allow_extra=PREDICTION_FIELDS)
+    for n, rec, raw in tqdm(lines, desc="scoring", unit=" samples", disable=None if show_progress else True):
+        fields = {k: raw.get(k) for k in PREDICTION_FIELDS}
+        if all(v is None for v in fields.values()):
+            raise RecordError(f"no prediction: give one of {list(PREDICTION_FIELDS)}", path=path, line=n,
+                              field="prediction")
+        if fields["prediction"] is not None and not isinstance(fields["prediction"], str):
+            raise RecordError(f"must be a string, got {fields['prediction']!r}", path=path, line=n,
+                              field="prediction")
+        try:
+            scores = score_sample(rec, fields["prediction"], prediction_span=fields["prediction_span"],
+                                  prediction_answer=fields["prediction_answer"], reversed=reversed, clamp=clamp)
+        except ValueError as exc:
+            msg = str(exc)
+            field = next((f for f in sorted(PREDICTION_FIELDS, key=len, reverse=True) if msg.startswith(f)),
+                         "prediction")
+            raise RecordError(msg, path=path, line=n, field=field) from None
+        out.append((rec.task, raw, scores))
+    return out
+
+
+def summarize(rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]], *,
+              nextgqa_missing: str = "count") -> dict[str, dict[str, float | None]]:
+    """``{task: {metric: percent rounded to 2 decimals (None when undefined), "count": n}}``."""
+    from videorl.scoring import aggregate
+
+    result: dict[str, dict[str, float | None]] = {}
+    for task in TASKS:
+        per = [s for t, _, s in rows if t == task]
+        if not per:
+            continue
+        agg = aggregate(per, task, nextgqa_missing=nextgqa_missing)
+        entry: dict[str, float | None] = {k: (None if math.isnan(v) else round(v, 2)) for k, v in agg.items()}
+        entry["count"] = len(per)
+        result[task] = entry
+    return result
+
+
+def format_tables(summary: dict[str, dict[str, float | None]]) -> str:
+    """One small table per task: the task name, its count and each metric."""
+    blocks = []
+    for task, entry in summary.items():
+        names = [k for k in entry if k != "count"]
+        header = ["task", "count", *names]
+        values = [task, str(entry["count"]), *("n/a" if entry[k] is None else f"{entry[k]:.2f}" for k in names)]
+        widths = [max(len(h), len(v)) for h, v in zip(header, values, strict=True)]
+        blocks.append("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)) + "\n"
+                      + "  ".join(v.rjust(w) for v, w in zip(values, widths, strict=True)))
+    return "\n\n".join(blocks)
+
+
+def run(args: argparse.Namespace) -> int:
+    from videorl.io import write_jsonl
+
+    rows = score_file(args.predictions, reversed=args.reversed, clamp=not args.no_clamp)
+    if not rows:
+        raise RecordError("no records to score", path=args.predictions)
+    summary = summarize(rows, nextgqa_missing=args.nextgqa_missing)
+    if args.per_sample is not None:
+        write_jsonl(args.per_sample, ({**raw, "scores": scores} for _, raw, scores in rows))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_tables(summary))
+        if args.per_sample is not None:
+            print(f"\nper-sample scores: {args.per_sample}")
+    return 0
