@@ -1,0 +1,72 @@
+"""Conformance of every shipped task YAML, loaded with lmms-eval's own YAML loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("lmms_eval")
+
+from videorl.plugins.lmms_eval.docs import PreparedDocs  # noqa: E402
+from videorl.plugins.lmms_eval.synthetic import SyntheticDocs  # noqa: E402
+from videorl.scoring import metrics_for  # noqa: E402
+from videorl.tasks import tasks_dir  # noqa: E402
+
+pytestmark = pytest.mark.lmms_eval
+
+YAMLS = sorted(tasks_dir().rglob("*.yaml"))
+KIND = {"charades_sta": "grounding", "activitynet": "grounding", "synthetic": "grounding",
+        "nextgqa": "grounded_qa", "mvbench": "mcq"}
+
+
+def _load(path: Path) -> dict:
+    from lmms_eval.utils import load_yaml_config
+
+    return load_yaml_config(str(path), mode="full")
+
+
+@pytest.mark.parametrize("path", YAMLS, ids=lambda p: p.stem)
+def test_yaml_conforms(path):
+    cfg = _load(path)
+    if isinstance(cfg.get("task"), list):  # a group: mean of its subtasks, same metrics
+        assert cfg["group"] == path.stem and len(cfg["task"]) == 20
+        assert [m["metric"] for m in cfg["aggregate_metric_list"]] == list(metrics_for("mcq"))
+        assert all(m["aggregation"] == "mean" and m["weight_by_size"] is False for m in cfg["aggregate_metric_list"])
+        return
+    assert cfg["task"] == path.stem
+    assert cfg["dataset_path"] == "json" and Path(cfg["dataset_kwargs"]["data_files"]).is_file()
+    assert isinstance(cfg["process_docs"], (PreparedDocs, SyntheticDocs))
+    kind = KIND[path.parent.name]
+    metrics = cfg["metric_list"]
+    assert [m["metric"] for m in metrics] == list(metrics_for(kind))
+    for m in metrics:
+        assert m["aggregation"] == "mean"
+        assert m["higher_is_better"] is (m["metric"] != "parse_fail")
+    style = cfg["lmms_eval_specific_kwargs"]["default"]["style"]
+    assert style == ("r1" if "_r1" in path.stem else "direct")
+    assert cfg["generation_kwargs"]["do_sample"] is False
+    assert cfg["metadata"]["version"] == 1.0
+
+
+def test_every_direct_task_has_an_r1_variant():
+    names = {p.stem for p in YAMLS}
+    direct = {n for n in names if "_r1" not in n}
+    assert {n.replace("videorl_mvbench", "videorl_mvbench_r1", 1) if n.startswith("videorl_mvbench")
+            else n + "_r1" for n in direct} <= names
+
+
+def test_mvbench_subtasks_match_the_group_and_filter_their_records():
+    cfg = _load(tasks_dir() / "mvbench" / "videorl_mvbench.yaml")
+    subs = [n.removeprefix("videorl_mvbench_") for n in cfg["task"]]
+    for sub in subs:
+        docs = _load(tasks_dir() / "mvbench" / f"videorl_mvbench_{sub}.yaml")["process_docs"]
+        assert (docs.dataset, docs.split, docs.subtask) == ("mvbench", "test", sub)
+
+
+def test_task_utils_do_no_work_at_import(monkeypatch, tmp_path):
+    """Loading every YAML (which imports each utils.py) must not touch the data folder."""
+    monkeypatch.setenv("VIDEORL_DATA_DIR", str(tmp_path / "nothing"))
+    for path in YAMLS:
+        _load(path)
+    assert not (tmp_path / "nothing").exists()
