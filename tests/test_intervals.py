@@ -83,6 +83,8 @@ def test_bounds_and_order(p, g):
         assert 0.0 <= v <= 1.0 + 1e-12
     assert u == pytest.approx(iou(g, p))  # symmetry
     assert u <= min(pp, rr) + 1e-12
+    if u == 1.0:  # IoU = 1 only for equal intervals
+        assert p == pytest.approx(g)
     assert iop(p, g) == pytest.approx(iog(g, p))  # precision of p is recall of g
     if pp + rr > 0:
         assert ff == pytest.approx(2 * pp * rr / (pp + rr))
