@@ -20,6 +20,7 @@ swapped, spans clipped to [0, duration]; z-scoring off unless asked (GRPO normal
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 
@@ -30,26 +31,50 @@ from videorl.scoring import iog, iop, iou
 from videorl.target import Target
 
 _N = r"([\d.]+)"
-_PATTERNS = tuple(re.compile(p) for p in (
-    rf"{_N}\s*(?:to|->|-|,)\s*{_N}",
-    rf"start[:\s]+{_N}.*?end[:\s]+{_N}",
-    rf"\(\s*{_N}\s*,\s*{_N}\s*\)",
-    rf"\[\s*{_N}\s*,\s*{_N}\s*\]",
-))
+# The lookbehind only skips match attempts that start inside a run of digits/dots: such an attempt
+# cannot succeed where the attempt at the start of the run failed (same run end), so the first hit
+# is unchanged, and the search stays linear on long digit runs.
+_RANGE = re.compile(rf"(?<![\d.]){_N}\s*(?:to|->|-|,)\s*{_N}")
+_START = re.compile(rf"start[:\s]+{_N}")
+_END = re.compile(rf"end[:\s]+{_N}")
+_PAIRS = (re.compile(rf"\(\s*{_N}\s*,\s*{_N}\s*\)"), re.compile(rf"\[\s*{_N}\s*,\s*{_N}\s*\]"))
+
+
+def _start_end(low: str) -> tuple[str, str] | None:
+    """First match of ``start[:\\s]+N.*?end[:\\s]+N`` (``.`` stops at newlines), found without the
+    regex engine's quadratic rescans: for each start cue, the first end cue after it, if no newline
+    lies between them."""
+    newlines = [i for i, c in enumerate(low) if c == "\n"] if "\n" in low else []
+    end_m = None
+    for m in _START.finditer(low):
+        if end_m is None or end_m.start() < m.end():
+            end_m = _END.search(low, m.end())
+            if end_m is None:
+                return None
+        k = bisect.bisect_left(newlines, m.end())
+        if k == len(newlines) or newlines[k] >= end_m.start():
+            return m.group(1), end_m.group(1)
+    return None
 
 
 def default_parse(text: str) -> tuple[float, float] | None:
     """Lwt235's ``_default_parse`` as released (see the module docstring); ``None`` where the
-    original returns no match or raises."""
+    original returns no match or raises. Patterns in order: range, start/end, (a, b), [a, b]."""
     low = text.lower()
-    for pat in _PATTERNS:
-        m = pat.search(low)
-        if m:
-            try:
-                return float(m.group(1)), float(m.group(2))
-            except ValueError:
-                return None
-    return None
+    m = _RANGE.search(low)
+    pair = (m.group(1), m.group(2)) if m else _start_end(low)
+    if pair is None:
+        for pat in _PAIRS:
+            m = pat.search(low)
+            if m:
+                pair = (m.group(1), m.group(2))
+                break
+    if pair is None:
+        return None
+    try:
+        return float(pair[0]), float(pair[1])
+    except ValueError:
+        return None
 
 
 def faithful_overlap(pred: tuple[float, float], gt: tuple[float, float]) -> tuple[float, float, float]:

@@ -34,7 +34,6 @@ from videorl.rewards.registry import register
 from videorl.scoring import iou
 from videorl.target import Target
 
-_ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _NUM_Q = r'"[\d.]+"'
 _NUM_U = r'(?:"[\d.]+"|[\d.]+)'
 
@@ -51,11 +50,12 @@ FORMAT_UNQUOTED = _format_re(_NUM_U)
 def json_span(text: str) -> tuple[float, float] | None:
     """``(start_time, end_time)`` from the first answer block's JSON object, as the original reads
     it (``float()`` of each value), or ``None`` on any failure."""
-    m = _ANSWER.search(text)
-    if m is None:
+    i = text.find("<answer>")  # the first non-greedy <answer>(.*?)</answer> match, by plain scans
+    j = text.find("</answer>", i + 8) if i >= 0 else -1
+    if j < 0:
         return None
     try:
-        d = json.loads(m.group(1).strip())
+        d = json.loads(text[i + 8:j].strip())
         s, e = float(d["start_time"]), float(d["end_time"])
     except (ValueError, TypeError, KeyError, IndexError, RecursionError):
         return None
