@@ -20,7 +20,6 @@ The ``line`` of an error is the line of the video's key in the JSON file (1 for 
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,46 +32,14 @@ from videorl.data.prepare.common import (
     check_span,
     clamp_span,
     clean_text,
+    key_lines,
+    load_json,
     parse_seconds,
 )
 from videorl.data.report import PrepareReport
 from videorl.record import RecordError, SampleRecord
 
 DATASET = "activitynet_captions"
-
-
-def load_json(path: str | os.PathLike) -> tuple[object, str]:
-    """Parsed JSON and its text; malformed JSON raises RecordError with the line."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RecordError("file not found", path=p) from None
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"not UTF-8 text ({exc.reason})", path=p) from None
-    try:
-        return json.loads(text), text
-    except json.JSONDecodeError as exc:
-        raise RecordError(f"malformed JSON ({exc.msg} at column {exc.colno})", path=p, line=exc.lineno) from None
-
-
-def key_lines(text: str, keys: Sequence[str]) -> dict[str, int]:
-    """1-based line of each top-level key's first occurrence (``"key":``), for error messages.
-
-    Single-line files give line 1 for every key; keys not found (escaped spellings) also get 1.
-    """
-    if text.count("\n") <= 1:
-        return {}
-    out: dict[str, int] = {}
-    pos, line = 0, 1
-    for k in keys:
-        i = text.find(json.dumps(k, ensure_ascii=False), pos)
-        if i < 0:
-            continue
-        line += text.count("\n", pos, i)
-        out[k] = line
-        pos = i
-    return out
 
 
 def convert(annotations: str | os.PathLike, *, split: str = "val_1", video_dir: str | os.PathLike | None = None,

@@ -16,7 +16,6 @@ Rejected (error, or skipped with ``skip_invalid``): a line without ``##``, a hea
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from videorl.data.prepare.common import (
     check_span,
     clamp_span,
     clean_text,
+    load_json,
     parse_seconds,
 )
 from videorl.data.report import PrepareReport
@@ -40,12 +40,7 @@ DATASET = "charades_sta"
 def load_durations(path: str | os.PathLike) -> dict[str, float]:
     """``{video_id: duration}`` from ``charades.json``; a bad entry raises RecordError naming it."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RecordError("file not found", path=p) from None
-    except json.JSONDecodeError as exc:
-        raise RecordError(f"malformed JSON ({exc.msg})", path=p, line=exc.lineno) from None
+    data, _ = load_json(p)
     if not isinstance(data, dict):
         raise RecordError("must be a JSON object {video_id: {duration: ...}}", path=p)
     out = {}

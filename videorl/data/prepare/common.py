@@ -15,6 +15,7 @@ or after the duration, ends at or before 0, or has ``end <= start`` is not repai
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -169,3 +170,37 @@ def write_outputs(collector: Collector, out: str | os.PathLike, report_out: str 
     write_jsonl(out, collector.records)
     report.write(report_out)
     return report
+
+
+def load_json(path: str | os.PathLike) -> tuple[object, str]:
+    """Parsed JSON and its text; malformed JSON raises RecordError with the line."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RecordError("file not found", path=p) from None
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"not UTF-8 text ({exc.reason})", path=p) from None
+    try:
+        return json.loads(text), text
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"malformed JSON ({exc.msg} at column {exc.colno})", path=p, line=exc.lineno) from None
+
+
+def key_lines(text: str, keys: Sequence[str]) -> dict[str, int]:
+    """1-based line of each top-level key's first occurrence (``"key":``), for error messages.
+
+    Single-line files give line 1 for every key; keys not found (escaped spellings) also get 1.
+    """
+    if text.count("\n") <= 1:
+        return {}
+    out: dict[str, int] = {}
+    pos, line = 0, 1
+    for k in keys:
+        i = text.find(json.dumps(k, ensure_ascii=False), pos)
+        if i < 0:
+            continue
+        line += text.count("\n", pos, i)
+        out[k] = line
+        pos = i
+    return out

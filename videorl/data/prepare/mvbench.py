@@ -38,8 +38,14 @@ from typing import NamedTuple
 
 from tqdm import tqdm
 
-from videorl.data.prepare.activitynet_captions import load_json
-from videorl.data.prepare.common import Collector, clamp_span, clean_text, option_letter, parse_seconds
+from videorl.data.prepare.common import (
+    Collector,
+    clamp_span,
+    clean_text,
+    load_json,
+    option_letter,
+    parse_seconds,
+)
 from videorl.data.report import PrepareReport
 from videorl.record import LETTERS, RecordError, SampleRecord
 

@@ -32,13 +32,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from videorl.data.prepare.activitynet_captions import load_json
 from videorl.data.prepare.common import (
     Collector,
     VideoLocator,
     check_span,
     clamp_span,
     clean_text,
+    load_json,
     option_letter,
     parse_seconds,
 )
