@@ -66,6 +66,11 @@ def test_wheel_carries_runtime_files(wheel):
     missing = sorted(wanted - names)
     assert not missing, f"wheel lacks runtime files: {missing}"
     assert "videorl/cli/__init__.py" in names
+    # Python files that hosts load by path, not by import: they must ship too.
+    by_path = ["videorl/plugins/easyr1/reward.py"] + [
+        p.relative_to(ROOT).as_posix() for p in (ROOT / "videorl" / "tasks").rglob("utils.py")]
+    assert len(by_path) > 1
+    assert not sorted(set(by_path) - names), f"wheel lacks files hosts load by path: {sorted(set(by_path) - names)}"
     eps = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(eps).decode()
     assert "[console_scripts]" in text and "videorl = videorl.cli:main" in text
