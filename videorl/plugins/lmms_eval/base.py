@@ -71,6 +71,33 @@ def video_input(doc: Any, visuals: list[Any]) -> VideoInput:
     raise FileNotFoundError(f"request has no video path among its visuals ({visuals!r})")
 
 
+def init_parallel(lm: Any, device: str) -> str:
+    """Set up data-parallel evaluation under ``accelerate launch --num_processes N -m lmms_eval``.
+
+    With more than one process (``accelerate.Accelerator().num_processes > 1``): keep the
+    accelerator on ``lm.accelerator`` (lmms-eval's evaluator gathers request counts through it),
+    set ``lm._rank`` to the global process index and ``lm._world_size`` to the number of processes
+    (lmms-eval shards documents by them), and return ``cuda:<local process index>`` when ``device``
+    is a CUDA device, so each process holds its own model copy on its own GPU. Any other device
+    (``cpu``) is returned unchanged. With one process nothing is touched and ``device`` is returned
+    as given (the single-process behaviour: rank 0, world size 1, lmms-eval's defaults).
+    """
+    from accelerate import Accelerator
+
+    accelerator = Accelerator()
+    if accelerator.num_processes <= 1:
+        return device
+    lm.accelerator = accelerator
+    lm._rank = int(accelerator.process_index)
+    lm._world_size = int(accelerator.num_processes)
+    if str(device).startswith("cuda"):
+        device = f"cuda:{accelerator.local_process_index}"
+    if lm._rank == 0:
+        log.info("videorl: %s on %d processes (data parallel), device %s on this one",
+                 type(lm).__name__, lm._world_size, device)
+    return device
+
+
 class RequestLoop:
     """Mixin with the ``generate_until`` loop; subclasses implement :meth:`answer`."""
 
@@ -84,7 +111,8 @@ class RequestLoop:
 
         errors = sample_errors()
         out: list[str] = []
-        for req in tqdm(requests, desc=f"{type(self).__name__} responding", disable=len(requests) < 2):
+        quiet = len(requests) < 2 or getattr(self, "_rank", 0) != 0
+        for req in tqdm(requests, desc=f"{type(self).__name__} responding", disable=quiet):
             context, gen_kwargs, doc_to_visual, doc_id, task, split = req.args
             doc = self.task_dict[task][split][doc_id]
             try:

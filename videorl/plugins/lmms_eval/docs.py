@@ -9,7 +9,9 @@ import time.
 A document is a flat dict, so that Arrow never has to unify free-form ``meta`` dicts:
 
 - ``id``: the record id;
-- ``video``: absolute path of the video file (see :func:`video_dir_for`);
+- ``video``: absolute path of the video file (relative record paths are joined to the folder
+  :func:`video_dir_for` picks: ``$VIDEORL_VIDEO_DIR``, else the ``--video-dir`` recorded in the
+  preparation report, else the records folder);
 - ``record``: the whole record as a JSON string (``SampleRecord.to_json``).
 
 Missing records stop the run at start-up with one :class:`PreparedDataMissing` message naming the
@@ -30,17 +32,20 @@ from videorl.record import RecordError, SampleRecord, read_records, resolve_vide
 
 log = logging.getLogger(__name__)
 
-# dataset name -> the command that writes prepared_path(dataset, split); {split} is filled in.
+# dataset name -> the command that writes prepared_path(dataset, split); {split} is filled in. Each one
+# parses with the real `videorl data` parser (tests/test_lmms_eval_prepare.py), so they cannot drift.
+# Upper-case words are placeholders for the user's paths.
 PREPARE_COMMANDS: dict[str, str] = {
     "charades_sta": ("videorl data prepare charades-sta --split {split} --annotations charades_sta_{split}.txt "
-                     "--durations charades.json --video-dir <folder of Charades_v1_480 videos>"),
+                     "--durations charades.json --video-dir CHARADES_VIDEO_DIR"),
     "activitynet_captions": ("videorl data prepare activitynet-captions --split {split} --annotations {split}.json "
-                             "--video-dir <folder of ActivityNet videos>"),
-    "nextgqa": ("videorl data prepare nextgqa --split {split} --annotations gsub_{split}.json --questions {split}.csv "
-                "--video-dir <folder of NExT-QA videos>"),
-    "mvbench": "videorl data prepare mvbench --split {split} --root <MVBench folder with json/ and video/>",
-    "synthetic": "videorl demo  (or let the videorl_synthetic_grounding task generate it on first use)",
+                             "--video-dir ACTIVITYNET_VIDEO_DIR"),
+    "nextgqa": ("videorl data prepare nextgqa --split {split} --csv {split}.csv --gsub gsub_{split}.json "
+                "--map map_vid_vidorID.json --video-dir NEXTQA_VIDEO_DIR"),
+    "mvbench": "videorl data prepare mvbench --split {split} --root MVBENCH_DIR",
+    "synthetic": "videorl demo",
 }
+SYNTHETIC_NOTE = "(or let the videorl_synthetic_grounding task generate it on first use)"
 
 
 class PreparedDataMissing(RuntimeError):
@@ -48,14 +53,53 @@ class PreparedDataMissing(RuntimeError):
 
 
 def prepare_command(dataset: str, split: str) -> str:
-    return PREPARE_COMMANDS.get(dataset, "videorl data prepare ...").format(split=split)
+    cmd = PREPARE_COMMANDS.get(dataset, "videorl data prepare ...").format(split=split)
+    return f"{cmd}  {SYNTHETIC_NOTE}" if dataset == "synthetic" else cmd
+
+
+def records_report(records_path: Path) -> Path:
+    """The report ``videorl data prepare`` writes beside ``records_path`` (``<split>.report.json``)."""
+    return records_path.with_name(records_path.name.removesuffix(".jsonl") + ".report.json")
+
+
+def recorded_video_dir(records_path: Path) -> Path | None:
+    """The ``video_dir`` recorded in the preparation report of ``records_path``, if usable.
+
+    None when there is no report, the report holds no ``video_dir`` (prepared without
+    ``--video-dir``), or it cannot be read. A relative folder is taken relative to the current
+    directory (the report keeps it as given). A recorded folder that does not exist is logged as a
+    warning and ignored (None)."""
+    report = records_report(records_path)
+    if not report.is_file():
+        return None
+    try:
+        recorded = json.loads(report.read_text(encoding="utf-8")).get("video_dir")
+    except (OSError, ValueError, AttributeError) as exc:
+        log.warning("videorl: cannot read the video folder from %s (%s); relative video paths are resolved "
+                    "against %s", report, exc, records_path.parent)
+        return None
+    if not isinstance(recorded, str) or not recorded:
+        return None
+    folder = Path(recorded).expanduser().absolute()
+    if not folder.is_dir():
+        log.warning("videorl: the video folder recorded in %s does not exist: %s; set VIDEORL_VIDEO_DIR "
+                    "(relative video paths are resolved against %s)", report, folder, records_path.parent)
+        return None
+    return folder
 
 
 def video_dir_for(records_path: Path) -> Path:
-    """Folder that relative ``video`` paths are resolved against: ``$VIDEORL_VIDEO_DIR`` when set,
-    else the folder of the records file (``$VIDEORL_DATA_DIR/<dataset>/``)."""
+    """Folder that relative ``video`` paths are resolved against, first found of:
+
+    1. ``$VIDEORL_VIDEO_DIR`` when set (one folder for every dataset);
+    2. the ``video_dir`` recorded in the split's preparation report (``--video-dir`` of
+       ``videorl data prepare``; MVBench: ``<root>/video``), see :func:`recorded_video_dir`;
+    3. the folder of the records file (``$VIDEORL_DATA_DIR/<dataset>/``).
+    """
     env = os.environ.get("VIDEORL_VIDEO_DIR")
-    return Path(env).expanduser() if env else records_path.parent
+    if env:
+        return Path(env).expanduser()
+    return recorded_video_dir(records_path) or records_path.parent
 
 
 def record_to_doc(record: SampleRecord, video_dir: Path | None) -> dict[str, str]:
@@ -83,7 +127,7 @@ def load_docs(dataset: str, split: str, *, keep: Callable[[SampleRecord], bool] 
     if not docs:
         raise PreparedDataMissing(f"videorl: {path} holds no records for this task; re-run:\n    "
                                   f"{prepare_command(dataset, split)}")
-    log.info("videorl: %d documents from %s", len(docs), path)
+    log.info("videorl: %d documents from %s (videos under %s)", len(docs), path, vdir)
     return docs
 
 

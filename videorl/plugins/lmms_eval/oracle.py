@@ -16,7 +16,8 @@ parser, scorer) shows up as a lower score. The answer follows the prompt's forma
 
 Only grounding records of coded videos can be answered; anything else gets the empty answer (a
 parse failure) with a warning. model_args: ``fps`` (2.0), ``max_pixels`` (112896), ``min_pixels``
-(3136).
+(3136). Under ``accelerate launch`` it takes rank and world size from ``accelerate.Accelerator()``
+like ``videorl_qwen`` (:func:`videorl.plugins.lmms_eval.base.init_parallel`).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import torch
 from lmms_eval.api.model import lmms
 
-from videorl.plugins.lmms_eval.base import RequestLoop, VideoInput
+from videorl.plugins.lmms_eval.base import RequestLoop, VideoInput, init_parallel
 from videorl.prompts import R1_INSTRUCTION, fmt_span
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,10 @@ class VideorlOracle(RequestLoop, lmms):
             raise ValueError(f"videorl_oracle: unknown model_args {sorted(unknown)}; known: fps, max_pixels, "
                              "min_pixels")
         self.fps, self.max_pixels, self.min_pixels = float(fps), int(max_pixels), int(min_pixels)
+        # no model to place; under accelerate the evaluator gathers counts on the accelerator's device
+        init_parallel(self, "cpu")
+        acc = getattr(self, "accelerator", None)
+        self.device = torch.device(acc.device) if acc is not None else torch.device("cpu")
         self._warned = False
 
     def span(self, video: VideoInput) -> list[float] | None:

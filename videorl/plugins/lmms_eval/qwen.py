@@ -1,14 +1,18 @@
 """``videorl_qwen`` (aliases ``videorl_qwen2_5_vl``, ``videorl_qwen3_vl``): a time-exact Qwen-VL backend.
 
 Frames come from :func:`videorl.video.sample_frames` (exact times ``clip_start + k / fps``, the same
-sizes as training), optionally through the frame cache, and reach the Hugging Face processor already
-sampled and resized (``do_sample_frames=False``, ``do_resize=False``) with metadata that puts them on
-the model clock (seconds from the first sampled frame, i.e. from the clip start):
+sizes as training), optionally through the frame cache, and reach the Hugging Face processor through
+the shared glue :func:`videorl.video.qwen.processor_video_kwargs` (already sampled and resized,
+``do_sample_frames=False``, ``do_resize=False``, with metadata that puts them on the model clock:
+seconds from the first sampled frame). The glue is what training uses too, so evaluation and
+training cannot drift. The model family (``qwen2_5_vl``: time in the M-RoPE ids through
+``second_per_grid_ts``; ``qwen3_vl``: "<t seconds>" text markers) is read from the checkpoint's
+``config.model_type`` (:func:`family_of`).
 
-- ``fps`` = the file's native fps, ``frames_indices[i] = round(model_time_i * fps)``;
-- ``total_num_frames = round(T * fps / sampled_fps)``, so transformers 5.x derives
-  ``sampled_fps = T / total * fps`` exactly (Qwen2.5-VL: ``second_per_grid_ts = 2 / sampled_fps``,
-  1.0 at 2 fps; Qwen3-VL: "<t seconds>" markers from the indices).
+Multi-GPU: under ``accelerate launch --num_processes N -m lmms_eval`` each process takes its rank and
+the world size from ``accelerate.Accelerator()`` and loads its own copy of the model on
+``cuda:<local process index>`` (:func:`videorl.plugins.lmms_eval.base.init_parallel`); lmms-eval
+shards the documents by rank. One process: exactly the single-device behaviour.
 
 model_args (defaults match the recipes): ``pretrained`` (a local checkpoint folder or hub id),
 ``device`` (cpu), ``dtype`` (auto: bfloat16 on CUDA, float32 on CPU), ``fps`` (2.0) or ``nframes``,
@@ -24,18 +28,22 @@ from typing import Any
 
 from lmms_eval.api.model import lmms
 
-from videorl.plugins.lmms_eval.base import RequestLoop, VideoInput
+from videorl.plugins.lmms_eval.base import RequestLoop, VideoInput, init_parallel
 
 log = logging.getLogger(__name__)
 
 
-def video_metadata(meta: Any) -> dict[str, Any]:
-    """Processor metadata placing sampled frames on the model clock (see the module docstring)."""
-    times = meta.model_times()
-    fps = float(meta.native_fps)
-    n = len(times)
-    return {"fps": fps, "frames_indices": [round(t * fps) for t in times],
-            "total_num_frames": max(n, round(n * fps / meta.sampled_fps)), "duration": n / meta.sampled_fps}
+def family_of(model_type: str) -> str:
+    """The glue family (:data:`videorl.video.qwen.MODELS`) of a checkpoint's ``config.model_type``:
+    ``qwen2_5_vl`` -> ``qwen2_5_vl``; ``qwen3_vl`` and ``qwen3_vl_moe`` -> ``qwen3_vl``. Anything
+    else raises ValueError (other families would get wrong frame times)."""
+    kind = str(model_type).lower()
+    if kind in ("qwen3_vl", "qwen3_vl_moe"):
+        return "qwen3_vl"
+    if kind == "qwen2_5_vl":
+        return "qwen2_5_vl"
+    raise ValueError(f"videorl_qwen: unsupported model_type {model_type!r}; supported: qwen2_5_vl, qwen3_vl, "
+                     "qwen3_vl_moe")
 
 
 class VideorlQwen(RequestLoop, lmms):
@@ -60,7 +68,7 @@ class VideorlQwen(RequestLoop, lmms):
         self.total_pixels = int(total_pixels) if total_pixels else None
         self.max_new_tokens = int(max_new_tokens) if max_new_tokens else None
         self.system_prompt = system_prompt
-        self.device = torch.device(device)
+        self.device = torch.device(init_parallel(self, device))
         if dtype == "auto":
             torch_dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
         else:
@@ -69,6 +77,7 @@ class VideorlQwen(RequestLoop, lmms):
         extra = {"attn_implementation": attn_implementation} if attn_implementation else {}
         self.model = AutoModelForImageTextToText.from_pretrained(pretrained, dtype=torch_dtype, **extra)
         self.model.to(self.device).eval()
+        self.family = family_of(self.model.config.model_type)
         vp = self.processor.video_processor
         self.patch_size, self.merge_size = int(vp.patch_size), int(vp.merge_size)
         self.cache = None
@@ -85,8 +94,11 @@ class VideorlQwen(RequestLoop, lmms):
                              total_pixels=self.total_pixels, patch_size=self.patch_size,
                              merge_size=self.merge_size, cache=self.cache)
 
-    def answer(self, context: str, video: VideoInput, gen_kwargs: dict[str, Any]) -> str:
-        import torch
+    def build_inputs(self, context: str, video: VideoInput) -> tuple[Any, Any]:
+        """Processor inputs (tensors on the model's device) of one request, and the sampled frames'
+        ``VideoMeta``: the chat template with one video then ``context``, the frames and their
+        model-clock metadata from the shared glue."""
+        from videorl.video.qwen import processor_video_kwargs
 
         frames, meta = self.frames(video)
         messages: list[dict[str, Any]] = []
@@ -94,8 +106,14 @@ class VideorlQwen(RequestLoop, lmms):
             messages.append({"role": "system", "content": self.system_prompt})
         messages.append({"role": "user", "content": [{"type": "video"}, {"type": "text", "text": context}]})
         text = self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        inputs = self.processor(text=[text], videos=[frames], video_metadata=[video_metadata(meta)],
-                                do_sample_frames=False, do_resize=False, return_tensors="pt").to(self.device)
+        inputs = self.processor(text=[text], return_tensors="pt",
+                                **processor_video_kwargs([(frames, meta)], self.family))
+        return inputs.to(self.device), meta
+
+    def answer(self, context: str, video: VideoInput, gen_kwargs: dict[str, Any]) -> str:
+        import torch
+
+        inputs, _ = self.build_inputs(context, video)
         max_new = self.max_new_tokens or int(gen_kwargs.get("max_new_tokens", 128))
         sample = bool(gen_kwargs.get("do_sample", False)) and float(gen_kwargs.get("temperature", 0) or 0) > 0
         extra = {"temperature": float(gen_kwargs["temperature"])} if sample else {}
