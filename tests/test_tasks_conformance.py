@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("lmms_eval")
 
 from videorl.plugins.lmms_eval.docs import PreparedDocs  # noqa: E402
+from videorl.plugins.lmms_eval.hub import HubCharadesDocs  # noqa: E402
 from videorl.plugins.lmms_eval.synthetic import SyntheticDocs  # noqa: E402
 from videorl.scoring import metrics_for  # noqa: E402
 from videorl.tasks import tasks_dir  # noqa: E402
@@ -35,8 +36,13 @@ def test_yaml_conforms(path):
         assert all(m["aggregation"] == "mean" and m["weight_by_size"] is False for m in cfg["aggregate_metric_list"])
         return
     assert cfg["task"] == path.stem
-    assert cfg["dataset_path"] == "json" and Path(cfg["dataset_kwargs"]["data_files"]).is_file()
-    assert isinstance(cfg["process_docs"], (PreparedDocs, SyntheticDocs))
+    if "_hf" in path.stem:  # the hub route: lmms-eval's built-in source and video download, our docs
+        assert cfg["dataset_path"] == "lmms-eval/charades_sta" and cfg["test_split"] == "test"
+        assert cfg["dataset_kwargs"] == {"token": True, "cache_dir": "charades_sta", "video": True}
+        assert isinstance(cfg["process_docs"], HubCharadesDocs)
+    else:
+        assert cfg["dataset_path"] == "json" and Path(cfg["dataset_kwargs"]["data_files"]).is_file()
+        assert isinstance(cfg["process_docs"], (PreparedDocs, SyntheticDocs))
     kind = KIND[path.parent.name]
     metrics = cfg["metric_list"]
     assert [m["metric"] for m in metrics] == list(metrics_for(kind))
