@@ -113,3 +113,36 @@ def test_family_of_rejects_others():
 
     with pytest.raises(ValueError, match="llava"):
         family_of("llava")
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_through_the_lmms_eval_cli(tmp_path):
+    """A real 2-process run: torchrun + accelerate on CPU (gloo), the stock lmms-eval CLI, the oracle.
+
+    Each rank answers 3 of the 6 synthetic documents; lmms-eval gathers them. Every one must come back
+    (effective 6, six distinct doc ids) and the oracle must still score mIoU 100.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists():
+        pytest.skip("torchrun is not installed beside this Python")
+    env = {**os.environ, "VIDEORL_DATA_DIR": str(tmp_path / "data"), "ACCELERATE_USE_CPU": "true",
+           "OMP_NUM_THREADS": "1"}
+    cmd = [str(torchrun), "--nproc_per_node", "2", "--master_port", str(29500 + os.getpid() % 1000),
+           "-m", "lmms_eval", "--model", "videorl_oracle", "--tasks", "videorl_synthetic_grounding",
+           "--log_samples", "--output_path", str(tmp_path / "out")]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    log = proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = list((tmp_path / "out").rglob("*_results.json"))
+    assert results, log
+    out = json.loads(results[0].read_text())
+    assert out["n-samples"]["videorl_synthetic_grounding"]["effective"] == 6
+    assert out["results"]["videorl_synthetic_grounding"]["mIoU,none"] == 100
+    assert "Running on rank 1" in proc.stderr + proc.stdout  # really two processes
+    (samples,) = (tmp_path / "out").rglob("*samples_videorl_synthetic_grounding*.jsonl")
+    assert sorted(json.loads(line)["doc_id"] for line in samples.read_text().splitlines()) == list(range(6))
