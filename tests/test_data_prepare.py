@@ -206,3 +206,15 @@ def test_cli_prepare_malformed_line_exit_2_and_writes_nothing(tmp_path, capsys):
     assert len(load_records(out)) == 3
     rep = json.loads((tmp_path / "o" / "test.report.json").read_text())
     assert rep["rejected_count"] == 1 and rep["rejected"][0]["where"] == f"{ann}:4"
+
+
+def test_report_stores_the_video_folder_as_an_absolute_path(tmp_path, monkeypatch):
+    # The lmms-eval tasks resolve relative video names against this folder from any working
+    # directory, so a relative --video-dir must be stored resolved.
+    from videorl.data.report import PrepareReport
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "vids").mkdir()
+    report = PrepareReport("charades_sta", "test", video_dir="vids")
+    assert report.video_dir == str(tmp_path / "vids")
+    assert PrepareReport("charades_sta", "test").video_dir is None

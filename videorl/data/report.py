@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from videorl.io import write_json
@@ -30,7 +31,8 @@ class PrepareReport:
     sources: dict[str, str] = field(default_factory=dict)
     """Input files by role (``annotations``, ``durations``, ...), as given."""
     video_dir: str | None = None
-    """The folder videos were looked up in (``--video-dir``), or None when not checked."""
+    """The folder videos were looked up in (``--video-dir``), stored as an absolute path so the
+    lmms-eval tasks can find the videos from any working directory; None when not checked."""
     records: int = 0
     """Records written."""
     rejected: list[dict[str, Any]] = field(default_factory=list)
@@ -44,6 +46,10 @@ class PrepareReport:
     counts: dict[str, int] = field(default_factory=dict)
     """Dataset-specific counters (videos, questions with several spans, stripped sentences, ...)."""
     output: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.video_dir is not None:
+            self.video_dir = str(Path(os.path.expanduser(self.video_dir)).resolve())
 
     # ------------------------------------------------------------------ recording
     def reject(self, err: RecordError) -> None:
