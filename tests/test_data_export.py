@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from videorl.cli import main
@@ -102,43 +101,34 @@ def test_clipped_record_needs_frames(tmp_path):
     assert s.written == 0 and s.skipped_clipped == ["mvbench/x/0"]
 
 
-class _FakeCache:
-    """Stands in for videorl.video.cache.FrameCache: writes one file per 1/fps step of the clip."""
-
-    calls: list = []
-
-    def __init__(self, root):
-        self.root = Path(root)
-
-    def frame_paths(self, path, *, fps, max_pixels=None, clip=None):
-        self.calls.append((str(path), fps, max_pixels, clip))
-        n = int(round((clip[1] - clip[0]) * fps))
-        out = []
-        for k in range(n):
-            f = self.root / f"{Path(path).stem}_{k:04d}.jpg"
-            f.parent.mkdir(parents=True, exist_ok=True)
-            f.write_bytes(b"\xff\xd8")
-            out.append(f)
-        return out
-
-
-def test_frames_from_clip_and_fps_rule(tmp_path, monkeypatch):
+def test_frames_from_clip_and_fps_rule(tmp_path):
+    """Real frame cache on a real coded video: every exported frame is the one at clip_start + k/fps."""
     datasets = pytest.importorskip("datasets")
-    mod = types.ModuleType("videorl.video.cache")
-    mod.FrameCache = _FakeCache
-    monkeypatch.setitem(sys.modules, "videorl.video.cache", mod)
+    pytest.importorskip("av")
+    from PIL import Image
+
+    from videorl.synth import make_video, read_frame_code
+
     p = _clipped(tmp_path)
+    make_video(tmp_path / "v.mp4", duration=10.0, fps=10, size=(320, 240))  # frame i at i / 10 s
     with pytest.raises(ValueError, match="2 fps"):
         export_easyr1(p, tmp_path / "o", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=1.0)
-    _FakeCache.calls = []
-    s = export_easyr1(p, tmp_path / "o", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=2.0, max_pixels=4096)
+    s = export_easyr1(p, tmp_path / "o", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=2.0, max_pixels=4096,
+                      min_pixels=3136)
     assert s.written == 1
-    assert _FakeCache.calls == [(str((tmp_path / "v.mp4").resolve()), 2.0, 4096, [2.0, 6.0])]
     row = datasets.load_dataset("parquet", data_files=str(tmp_path / "o" / "clipped.parquet"), split="train")[0]
-    # clip [2, 6] at 2 fps = 8 frames; the prompt states the clip's 4.0 s; the target is clip-relative.
-    assert len(row["videos"]) == 1 and len(row["videos"][0]) == 8
+    # clip [2, 6] at 2 fps: times 2.0, 2.5, ..., 5.5 -> 8 frames, file frames 20, 25, ..., 55 at 10 fps.
+    (frames,) = row["videos"]
+    assert len(frames) == 8
+    codes = [read_frame_code(np.asarray(Image.open(f).convert("RGB"))).index for f in frames]
+    assert codes == [20, 25, 30, 35, 40, 45, 50, 55]
+    # The prompt states the clip's 4.0 s and the target is clip-relative.
     assert "The video is 4.0 seconds long." in row["prompt"] and parse_target(row["answer"]).duration == 4.0
-    s = export_easyr1(p, tmp_path / "o1", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=1.0, allow_fps=True)
+    # smart_resize of 240x320 (HxW) into 4096 px at factor 28: beta = sqrt(240*320/4096) = 4.33,
+    # h = floor(240/4.33/28)*28 = 28, w = floor(320/4.33/28)*28 = 56 -> 56 wide, 28 high
+    assert Image.open(frames[0]).size == (56, 28)
+    s = export_easyr1(p, tmp_path / "o1", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=1.0, allow_fps=True,
+                      max_pixels=4096, min_pixels=3136)
     assert s.written == 1
 
 

@@ -82,6 +82,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="write lists of JPEG frames extracted into this frame cache instead of video paths")
         sp.add_argument("--fps", type=float, default=2.0, help="frame rate of extracted frames (default 2)")
         sp.add_argument("--max-pixels", type=int, default=None, help="resize extracted frames to at most this area")
+        sp.add_argument("--min-pixels", type=int, default=None,
+                        help="and at least this area (default: the sampler's, 128*28*28; the recipes use 3136)")
         sp.add_argument("--skip-clipped", action="store_true",
                         help="skip records with a clip when no frame cache is given (default: error)")
         sp.add_argument("--strict-videos", action="store_true",
@@ -139,7 +141,7 @@ def _prepare(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     kw = {"name": args.name, "style": args.style, "video_dir": args.video_dir, "frames_cache": args.frames_cache,
-          "fps": args.fps, "max_pixels": args.max_pixels, "skip_clipped": args.skip_clipped,
+          "fps": args.fps, "max_pixels": args.max_pixels, "min_pixels": args.min_pixels, "skip_clipped": args.skip_clipped,
           "strict_videos": args.strict_videos}
     if args.host == "easyr1":
         from videorl.data.export_easyr1 import export_easyr1

@@ -54,6 +54,7 @@ class ExportSummary:
 
 def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | None = None,
             frames_cache: str | os.PathLike | None = None, fps: float = 2.0, max_pixels: int | None = None,
+            min_pixels: int | None = None,
             skip_clipped: bool = False, strict_videos: bool = False,
             summary: ExportSummary | None = None) -> list[ExportItem]:
     """Read and validate every record, and resolve its video (or frames) for a host.
@@ -91,7 +92,8 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
         if cache is None:
             items.append(ExportItem(rec, str(path)))
             continue
-        frames = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, clip=rec.clip)
+        frames, _meta = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, min_pixels=min_pixels,
+                                        clip=rec.clip)
         items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames]))
     if summary.missing_videos:
         log.warning("%d video files do not exist here (first: %s)", len(summary.missing_videos),

@@ -43,7 +43,8 @@ def write_format_prompts(out_dir: str | os.PathLike) -> dict[str, Path]:
 def export_easyr1(records: str | os.PathLike, out_dir: str | os.PathLike, *, name: str | None = None,
                   style: str = "r1", video_dir: str | os.PathLike | None = None,
                   frames_cache: str | os.PathLike | None = None, fps: float = QWEN_FRAME_LIST_FPS,
-                  max_pixels: int | None = None, allow_fps: bool = False, skip_clipped: bool = False,
+                  max_pixels: int | None = None, min_pixels: int | None = None,
+                  allow_fps: bool = False, skip_clipped: bool = False,
                   strict_videos: bool = False) -> ExportSummary:
     """Export a records file for EasyR1 (see the module docstring). Returns what was written."""
     import pyarrow as pa
@@ -59,6 +60,7 @@ def export_easyr1(records: str | os.PathLike, out_dir: str | os.PathLike, *, nam
     name = name or Path(records).name.removesuffix(".jsonl").removesuffix(".json")
     summary = ExportSummary()
     items = collect(records, video_dir=video_dir, frames_cache=frames_cache, fps=fps, max_pixels=max_pixels,
+                    min_pixels=min_pixels,
                     skip_clipped=skip_clipped, strict_videos=strict_videos, summary=summary)
     rows = [{"prompt": question(it.record, style, video_tag=True), "videos": [it.video],
              "answer": dumps_target(it.record), "data_source": data_source(it.record), "id": it.record.id}

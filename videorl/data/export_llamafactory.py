@@ -56,7 +56,7 @@ def merge_dataset_info(path: str | os.PathLike, name: str, entry: dict[str, Any]
 def export_llamafactory(records: str | os.PathLike, out_dir: str | os.PathLike, *, name: str | None = None,
                         style: str = "r1", video_dir: str | os.PathLike | None = None,
                         frames_cache: str | os.PathLike | None = None, fps: float = 2.0,
-                        max_pixels: int | None = None, skip_clipped: bool = False,
+                        max_pixels: int | None = None, min_pixels: int | None = None, skip_clipped: bool = False,
                         strict_videos: bool = False) -> ExportSummary:
     """Export a records file for LLaMA-Factory (see the module docstring). Returns what was written."""
     if style not in STYLES:
@@ -65,6 +65,7 @@ def export_llamafactory(records: str | os.PathLike, out_dir: str | os.PathLike, 
     name = name or Path(records).name.removesuffix(".jsonl").removesuffix(".json")
     summary = ExportSummary()
     items = collect(records, video_dir=video_dir, frames_cache=frames_cache, fps=fps, max_pixels=max_pixels,
+                    min_pixels=min_pixels,
                     skip_clipped=skip_clipped, strict_videos=strict_videos, summary=summary)
     samples = []
     for it in items:
