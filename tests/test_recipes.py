@@ -343,6 +343,12 @@ def test_eval_dry_run_hf_backend(style: str, suffix: str, tmp_path: Path) -> Non
     model_args = dict(kv.split("=", 1) for kv in opt["--model_args"].split(","))
     assert model_args == {"pretrained": "Qwen/Qwen2.5-VL-7B-Instruct", "device": "cuda", "fps": "2",
                           "max_pixels": "50176", "min_pixels": "3136"}
+    # every model_arg is one the videorl_qwen backend accepts (it rejects unknown ones at start-up)
+    import inspect
+
+    from videorl.plugins.lmms_eval.qwen import VideorlQwen
+    accepted = set(inspect.signature(VideorlQwen.__init__).parameters) - {"self", "kwargs"}
+    assert set(model_args) <= accepted, set(model_args) - accepted
     tasks = opt["--tasks"].split(",")
     assert tasks == [f"temporal_grounding_charades{suffix}", f"temporal_grounding_activitynet{suffix}",
                      f"nextgqa{suffix}", f"videorl_mvbench{suffix}"]
