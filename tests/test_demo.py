@@ -26,3 +26,4 @@ def test_demo_cli(tmp_path, monkeypatch, capsys):
         res = json.loads((tmp_path / "out" / model / "results.json").read_text())
         assert res["n-samples"]["videorl_synthetic_grounding"]["effective"] == 6  # 3 videos x 2 events
         assert len((tmp_path / "out" / model / "samples.jsonl").read_text().splitlines()) == 6
+        assert str(tmp_path / "out" / model / "results.json") in out  # the printed path is the real file

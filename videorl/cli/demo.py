@@ -25,8 +25,10 @@ def run(args: argparse.Namespace) -> int:
     models = ("videorl_oracle",) if args.oracle_only else ("videorl_oracle", "videorl_qwen")
     table = run_demo(args.out, models=models)
     print(format_table(table))
-    print(f"\nresult files: {args.out.resolve()}/<model>/results.json, samples.jsonl "
-          f"({time.time() - start:.0f} s)")
+    print(f"\nresult files ({time.time() - start:.0f} s):")
+    for model in table:
+        folder = args.out.resolve() / model
+        print(f"  {model}: {folder / 'results.json'}  {folder / 'samples.jsonl'}")
     oracle = table.get("videorl_oracle", {}).get("mIoU")
     if oracle is not None and abs(oracle - 100.0) > 1e-6:
         print(f"warning: the oracle scored mIoU {oracle:.2f}, not 100: a frame or clock is wrong")
