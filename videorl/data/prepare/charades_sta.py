@@ -30,6 +30,7 @@ from videorl.data.prepare.common import (
     clean_text,
     load_json,
     parse_seconds,
+    read_text,
 )
 from videorl.data.report import PrepareReport
 from videorl.record import RecordError, SampleRecord
@@ -67,12 +68,7 @@ def convert(annotations: str | os.PathLike, durations: str | os.PathLike, *, spl
     col = Collector(report, skip_invalid=skip_invalid)
     locator = VideoLocator(video_dir, video_exts)
     videos: set[str] = set()
-    try:
-        text = ann.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RecordError("file not found", path=ann) from None
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"not UTF-8 text ({exc.reason})", path=ann) from None
+    text = read_text(ann)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

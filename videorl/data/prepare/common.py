@@ -172,15 +172,21 @@ def write_outputs(collector: Collector, out: str | os.PathLike, report_out: str 
     return report
 
 
-def load_json(path: str | os.PathLike) -> tuple[object, str]:
-    """Parsed JSON and its text; malformed JSON raises RecordError with the line."""
+def read_text(path: str | os.PathLike) -> str:
+    """A UTF-8 annotation file's text; a missing or non-UTF-8 file raises RecordError naming it."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RecordError("file not found", path=p) from None
     except UnicodeDecodeError as exc:
         raise RecordError(f"not UTF-8 text ({exc.reason})", path=p) from None
+
+
+def load_json(path: str | os.PathLike) -> tuple[object, str]:
+    """Parsed JSON and its text; malformed JSON raises RecordError with the line."""
+    p = Path(path)
+    text = read_text(p)
     try:
         return json.loads(text), text
     except json.JSONDecodeError as exc:
