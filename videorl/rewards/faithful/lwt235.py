@@ -80,14 +80,8 @@ def default_parse(text: str) -> tuple[float, float] | None:
 def faithful_overlap(pred: tuple[float, float], gt: tuple[float, float]) -> tuple[float, float, float]:
     """(IoU, recall, precision) of the released scalar path: end ← max(end, start) first; a ratio
     is 0 when its denominator ≤ 0."""
-    ps, pe = pred[0], max(pred[1], pred[0])
-    gs, ge = gt
-    inter = max(0.0, min(pe, ge) - max(ps, gs))
-    union = (pe - ps) + (ge - gs) - inter
-    r_iou = inter / union if union > 0 else 0.0
-    recall = inter / (ge - gs) if ge - gs > 0 else 0.0
-    precision = inter / (pe - ps) if pe - ps > 0 else 0.0
-    return r_iou, recall, precision
+    fixed = (pred[0], max(pred[1], pred[0]))  # the original's only quirk; the ratios are the core's
+    return iou(fixed, gt), iog(fixed, gt), iop(fixed, gt)
 
 
 def zscore(scores: list[float], clip: float = 10.0, scale: float = 1.0) -> list[float]:
