@@ -56,28 +56,32 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
             "backend": args.backend}
 
 
-def _jobs(args: argparse.Namespace) -> tuple[list[tuple[str, list[float] | None, list[str]]], list[dict]]:
-    """Unique (video, clip) pairs of the records file, with their record ids; invalid lines as failures."""
+def _jobs(args: argparse.Namespace) -> tuple[list[tuple[str, list[float] | None, list[str], float]], list[dict]]:
+    """Unique (video, clip) pairs of the records file, with their record ids and the longest record
+    duration (checked against the decodable stream); invalid lines as failures."""
     from videorl.record import RecordError, read_records, resolve_video
 
     errors: list[RecordError] = []
     jobs: dict[tuple[str, tuple | None], list[str]] = {}
+    durations: dict[tuple[str, tuple | None], float] = {}
     for _, rec, _ in read_records(args.records, skip_invalid=True, errors=errors):
-        video = str(resolve_video(rec, args.video_dir))
-        jobs.setdefault((video, tuple(rec.clip) if rec.clip else None), []).append(rec.id)
+        key = (str(resolve_video(rec, args.video_dir)), tuple(rec.clip) if rec.clip else None)
+        jobs.setdefault(key, []).append(rec.id)
+        durations[key] = max(durations.get(key, 0.0), float(rec.duration))
     failures = [{"video": None, "clip": None, "ids": [], "error": str(e)} for e in errors]
-    return [(v, list(c) if c else None, ids) for (v, c), ids in jobs.items()], failures
+    return [(v, list(c) if c else None, ids, durations[(v, c)]) for (v, c), ids in jobs.items()], failures
 
 
-def _build_one(cache_dir: str, fmt: str, video: str, clip: list[float] | None, settings: dict) -> str:
+def _build_one(cache_dir: str, fmt: str, video: str, clip: list[float] | None, settings: dict,
+               duration: float | None = None) -> str:
     from videorl.video.cache import FrameCache
     from videorl.video.errors import VideoError
 
     cache = FrameCache(cache_dir, format=fmt)
     try:
-        if cache.has(video, **settings, clip=clip):
+        if cache.check_entry(video, **settings, clip=clip, expected_duration=duration):
             return "cached"
-        cache.get_or_build(video, **settings, clip=clip)
+        cache.get_or_build(video, **settings, clip=clip, expected_duration=duration)
     except (VideoError, OSError, ValueError) as err:
         return f"error: {err}"
     return "built"
@@ -96,32 +100,32 @@ def run_build(args: argparse.Namespace) -> int:
     jobs, failures = _jobs(args)
     counts = {"built": 0, "cached": 0}
     todo = []
-    for video, clip, ids in jobs:
+    for video, clip, ids, duration in jobs:
         try:
-            if cache.has(video, **settings, clip=clip):
+            # a hit is still checked against the record's duration (a short file cached earlier)
+            if cache.check_entry(video, **settings, clip=clip, expected_duration=duration):
                 counts["cached"] += 1
                 continue
         except VideoError as err:
             failures.append({"video": video, "clip": clip, "ids": ids, "error": str(err)})
             continue
-        todo.append((video, clip, ids))
+        todo.append((video, clip, ids, duration))
 
     def record(job, outcome: str | BaseException) -> None:
         if isinstance(outcome, BaseException) or outcome.startswith("error: "):
             msg = str(outcome).removeprefix("error: ")
             failures.append({"video": job[0], "clip": job[1], "ids": job[2], "error": msg})
-            logger.warning("%s", msg)
         else:
             counts["cached" if outcome == "cached" else "built"] += 1
 
     bar = tqdm(total=len(todo), desc="frames", unit="video")
     if args.workers <= 1:
         for job in todo:
-            record(job, _build_one(str(args.cache_dir), args.format, job[0], job[1], settings))
+            record(job, _build_one(str(args.cache_dir), args.format, job[0], job[1], settings, job[3]))
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            futs = {pool.submit(_build_one, str(args.cache_dir), args.format, j[0], j[1], settings): j for j in todo}
+            futs = {pool.submit(_build_one, str(args.cache_dir), args.format, j[0], j[1], settings, j[3]): j for j in todo}
             for fut in as_completed(futs):
                 try:
                     record(futs[fut], fut.result())
@@ -154,9 +158,9 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.records is not None:
         jobs, bad = _jobs(args)
         problems += [f["error"] for f in bad]
-        for video, clip, ids in jobs:
+        for video, clip, ids, duration in jobs:
             try:
-                if not cache.has(video, **_settings(args), clip=clip):
+                if not cache.check_entry(video, **_settings(args), clip=clip, expected_duration=duration):
                     missing += 1
                     problems.append(f"{video} clip={clip}: no cache entry (records {', '.join(ids[:3])})")
             except VideoError as err:

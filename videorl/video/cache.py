@@ -71,6 +71,19 @@ def normalize_settings(**sampling: Any) -> dict[str, Any]:
     return s
 
 
+def _check_cached(path: str | os.PathLike, meta: VideoMeta, expected_duration: float | None,
+                  on_truncated: str) -> None:
+    """A cache hit is checked against the caller's expected duration like a fresh decode."""
+    if expected_duration is None:
+        return
+    from videorl.video.meta import VideoInfo
+    from videorl.video.sampler import check_complete
+
+    info = VideoInfo(path=str(path), fps=meta.native_fps, frames=meta.total_frames, duration=meta.duration,
+                     width=meta.width, height=meta.height, stream_start=0.0, vfr=meta.vfr, codec="")
+    check_complete(info, expected_duration, on_truncated=on_truncated)
+
+
 class FrameCache:
     """A frame cache folder (see the module docstring)."""
 
@@ -109,29 +122,52 @@ class FrameCache:
         """True when a complete entry exists for this file and these settings."""
         return (self.entry_dir(self.key(path, format, **sampling)) / "meta.json").is_file()
 
+    def check_entry(self, path: str | os.PathLike, format: str | None = None, *,
+                    expected_duration: float | None = None, **sampling: Any) -> bool:
+        """True when a complete entry exists; it is then checked against ``expected_duration`` from
+        its sidecar alone (no frames loaded), raising :class:`VideoTruncatedError` when short."""
+        side = self.entry_dir(self.key(path, format, **sampling)) / "meta.json"
+        if not side.is_file():
+            return False
+        _check_cached(path, VideoMeta.from_dict(json.loads(side.read_text())["meta"]), expected_duration, "error")
+        return True
+
     # ------------------------------------------------------------------ read / build
-    def get_or_build(self, path: str | os.PathLike, format: str | None = None,
+    def get_or_build(self, path: str | os.PathLike, format: str | None = None, *,
+                     expected_duration: float | None = None, on_truncated: str = "error",
                      **sampling: Any) -> tuple[np.ndarray, VideoMeta]:
-        """Cached frames and metadata, decoding (once) with :func:`sample_frames` on a miss."""
+        """Cached frames and metadata, decoding (once) with :func:`sample_frames` on a miss.
+
+        ``expected_duration`` (a record's duration) is checked on a miss by the sampler and on a hit
+        against the cached file duration, so a truncated video is refused either way; it is not part
+        of the key."""
         fmt = format or self.format
         entry = self.entry_dir(self.key(path, fmt, **sampling))
         if not (entry / "meta.json").is_file():
-            self._build(path, entry, fmt, **sampling)
-        return self._load(entry)
+            self._build(path, entry, fmt, expected_duration=expected_duration, on_truncated=on_truncated, **sampling)
+        frames, meta = self._load(entry)
+        _check_cached(path, meta, expected_duration, on_truncated)
+        return frames, meta
 
-    def frame_paths(self, path: str | os.PathLike, **sampling: Any) -> tuple[list[Path], VideoMeta]:
+    def frame_paths(self, path: str | os.PathLike, *, expected_duration: float | None = None,
+                    on_truncated: str = "error", **sampling: Any) -> tuple[list[Path], VideoMeta]:
         """JPEG files of the sampled frames (built on a miss) and their metadata."""
         entry = self.entry_dir(self.key(path, "jpeg", **sampling))
         if not (entry / "meta.json").is_file():
-            self._build(path, entry, "jpeg", **sampling)
+            self._build(path, entry, "jpeg", expected_duration=expected_duration, on_truncated=on_truncated,
+                        **sampling)
         side = json.loads((entry / "meta.json").read_text())
-        return [entry / name for name in side["files"]], VideoMeta.from_dict(side["meta"])
+        meta = VideoMeta.from_dict(side["meta"])
+        _check_cached(path, meta, expected_duration, on_truncated)
+        return [entry / name for name in side["files"]], meta
 
-    def _build(self, path: str | os.PathLike, entry: Path, fmt: str, **sampling: Any) -> None:
+    def _build(self, path: str | os.PathLike, entry: Path, fmt: str, *, expected_duration: float | None = None,
+               on_truncated: str = "error", **sampling: Any) -> None:
         from videorl.video.sampler import sample_frames
 
         inputs = self.key_inputs(path, fmt, **sampling)
-        frames, meta = sample_frames(path, **normalize_settings(**sampling))
+        frames, meta = sample_frames(path, **normalize_settings(**sampling), expected_duration=expected_duration,
+                                     on_truncated=on_truncated)
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{entry.name}-", dir=entry.parent))
         try:

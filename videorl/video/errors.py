@@ -25,6 +25,10 @@ class VideoDecodeError(VideoError):
     """The file is not a video, or its stream is truncated or corrupt."""
 
 
+class VideoTruncatedError(VideoDecodeError):
+    """The decodable stream ends well before the duration the container or the record declares."""
+
+
 class VideoTimeoutError(VideoDecodeError):
     """A decoder ran past its time limit (decord is known to hang on some files)."""
 

@@ -28,6 +28,9 @@ class VideoInfo:
     stream_start: float
     vfr: bool
     codec: str
+    declared_duration: float | None = None
+    """The duration the container headers declare for this video stream (None when they do not
+    say): longer than ``duration`` by more than a frame or two means the file is truncated."""
 
 
 @dataclass

@@ -48,6 +48,24 @@ def _open(path: Path):
     return container
 
 
+def _declared_duration(container, stream) -> float | None:
+    """What the headers say the video stream lasts: the stream's own duration (mp4 ``moov``), else
+    its Matroska ``DURATION`` tag, else the container's duration when the video is its only stream
+    (with audio, the container's duration may be the audio's)."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    tag = (stream.metadata or {}).get("DURATION") or (stream.metadata or {}).get("duration")
+    if tag:
+        try:
+            h, m, sec = tag.split(":")
+            return int(h) * 3600 + int(m) * 60 + float(sec)
+        except ValueError:
+            pass
+    if container.duration and len(container.streams) == 1:
+        return container.duration / 1_000_000
+    return None
+
+
 def read_timeline(path: str | os.PathLike) -> Timeline:
     """Demux (do not decode) the first video stream and return its frame timestamps."""
     import av
@@ -66,6 +84,7 @@ def read_timeline(path: str | os.PathLike) -> Timeline:
             raise VideoDecodeError(path, f"corrupt or truncated stream ({err})") from err
         width, height = stream.codec_context.width, stream.codec_context.height
         codec = stream.codec_context.name
+        declared = _declared_duration(container, stream)
     if not pts:
         raise VideoDecodeError(path, "the video stream has no frames")
     if not width or not height:
@@ -84,7 +103,8 @@ def read_timeline(path: str | os.PathLike) -> Timeline:
     else:
         times = np.arange(len(pts), dtype=np.float64) / float(fps)
     info = VideoInfo(path=str(path), fps=float(fps), frames=len(pts), duration=float(duration), width=width,
-                     height=height, stream_start=float(pts[0] * tb), vfr=vfr, codec=codec)
+                     height=height, stream_start=float(pts[0] * tb), vfr=vfr, codec=codec,
+                     declared_duration=declared)
     return Timeline(info=info, pts=pts, time_base=tb, times=times)
 
 

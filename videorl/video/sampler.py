@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from videorl.video import sizing
-from videorl.video.errors import ClipError, VideoError
+from videorl.video.errors import ClipError, VideoError, VideoTruncatedError
 from videorl.video.meta import SAMPLER_VERSION, VideoInfo, VideoMeta
 
 if TYPE_CHECKING:
@@ -41,6 +41,32 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     from videorl.video.pyav_backend import read_timeline
 
     return read_timeline(path).info
+
+
+def truncation_tolerance(info: VideoInfo) -> float:
+    """How far the decodable stream may end before a declared duration: 2 frame intervals or 0.25 s."""
+    return max(2.0 / info.fps if info.fps > 0 else 0.0, 0.25)
+
+
+def check_complete(info: VideoInfo, expected_duration: float | None = None, *, on_truncated: str = "error") -> None:
+    """Raise :class:`VideoTruncatedError` (``on_truncated="error"``, the default) or log a warning
+    (``"warn"``) when the decodable stream ends more than :func:`truncation_tolerance` before the
+    duration the container declares or the caller expects (a record's ``duration``).
+
+    A half-downloaded faststart mp4 keeps its full-length header while only its first frames can
+    be read: sampling it as if it were whole would place every event on a shortened clock, and a
+    cache would keep the short version. This is the check that refuses it.
+    """
+    if on_truncated not in ("error", "warn"):
+        raise ValueError(f"on_truncated must be 'error' or 'warn', got {on_truncated!r}")
+    tol = truncation_tolerance(info)
+    for what, ref in (("the container declares", info.declared_duration), ("the record says", expected_duration)):
+        if ref is not None and ref - info.duration > tol:
+            msg = (f"truncated video: the decodable stream ends at {info.duration:.3f} s ({info.frames} frames) "
+                   f"but {what} {ref:.3f} s (tolerance {tol:.3f} s); re-download or re-encode the file")
+            if on_truncated == "error":
+                raise VideoTruncatedError(info.path, msg)
+            logger.warning("%s: %s", info.path, msg)
 
 
 def _check_clip(path: Path, clip, duration: float) -> tuple[float, float]:
@@ -65,7 +91,8 @@ def sample_frames(path: str | os.PathLike, *, fps: float | None = None, nframes:
                   clip: list[float] | tuple[float, float] | None = None, min_pixels: float | None = None,
                   max_pixels: float | None = None, total_pixels: float | None = None, patch_size: int = 14,
                   merge_size: int = 2, temporal_patch_size: int = 2, backend: str = "pyav",
-                  cache: FrameCache | str | os.PathLike | None = None) -> tuple[np.ndarray, VideoMeta]:
+                  cache: FrameCache | str | os.PathLike | None = None, expected_duration: float | None = None,
+                  on_truncated: str = "error") -> tuple[np.ndarray, VideoMeta]:
     """Decode frames at exact times; return uint8 ``[T, H, W, 3]`` and their :class:`VideoMeta`.
 
     ``fps`` (default 2.0 when neither is given) and ``nframes`` are exclusive. ``clip`` is
@@ -74,7 +101,9 @@ def sample_frames(path: str | os.PathLike, *, fps: float | None = None, nframes:
     ``factor = patch_size * merge_size`` (14*2 = 28 for Qwen2.5-VL, 16*2 = 32 for Qwen3-VL).
     ``temporal_patch_size`` must be 2 (both models): T is always even. ``cache`` (a
     :class:`FrameCache` or a folder) returns cached frames or decodes once and stores them.
-    Bad input raises :class:`VideoError` subclasses naming the file.
+    Bad input raises :class:`VideoError` subclasses naming the file; a stream that ends early (see
+    :func:`check_complete`, against the container's declared duration and ``expected_duration``,
+    e.g. the record's) raises :class:`VideoTruncatedError` unless ``on_truncated="warn"``.
     """
     if fps is None and nframes is None:
         fps = 2.0
@@ -88,12 +117,14 @@ def sample_frames(path: str | os.PathLike, *, fps: float | None = None, nframes:
         fc = cache if isinstance(cache, FrameCache) else FrameCache(cache)
         return fc.get_or_build(path, fps=fps, nframes=nframes, clip=clip, min_pixels=min_pixels,
                                max_pixels=max_pixels, total_pixels=total_pixels, patch_size=patch_size,
-                               merge_size=merge_size, backend=backend)
+                               merge_size=merge_size, backend=backend, expected_duration=expected_duration,
+                               on_truncated=on_truncated)
     from videorl.video.pyav_backend import decode, read_timeline
 
     path = Path(path)
     tl = read_timeline(path)
     info = tl.info
+    check_complete(info, expected_duration, on_truncated=on_truncated)
     c0, c1 = _check_clip(path, clip, info.duration)
     targets, rate = sizing.target_times(c0, c1, fps=fps, nframes=nframes)
     indices = sizing.even_count(sizing.nearest_frames(tl.times, targets))
