@@ -53,6 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Import only the chosen subcommand's module (the first word that names one).
     chosen = next((a for a in argv if not a.startswith("-")), None)
+    # `videorl lmms-eval run --model ...`: everything after `run` belongs to lmms-eval, but argparse
+    # would take `--model` as one of ours. A `--` after `run` makes argparse pass it all through.
+    if chosen == "lmms-eval":
+        i = argv.index("lmms-eval")
+        rest = argv[i + 1:]
+        if rest[:1] == ["run"] and rest[1:2] not in (["--"], ["-h"], ["--help"]):
+            argv = argv[:i + 2] + ["--"] + rest[1:]
     parser = build_parser(chosen if chosen in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

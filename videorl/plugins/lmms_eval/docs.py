@@ -48,8 +48,30 @@ PREPARE_COMMANDS: dict[str, str] = {
 SYNTHETIC_NOTE = "(or let the videorl_synthetic_grounding task generate it on first use)"
 
 
-class PreparedDataMissing(RuntimeError):
-    """The prepared records of a task are not there; the message says how to make them."""
+class PreparedDataMissing(SystemExit):
+    """The prepared records of a task are not there; the message says how to make them.
+
+    A :class:`SystemExit` on purpose: lmms-eval 0.7.3 retries a failing ``process_docs`` five
+    times, wraps the error in a ``tenacity.RetryError``, prints a 60-line traceback and exits 0.
+    A ``SystemExit`` is not retried (tenacity retries ``Exception`` only), passes lmms-eval's
+    ``except Exception`` and ends the process with status 1, the interpreter printing only this
+    message, so plain ``lmms-eval --tasks ...`` fails at once with the prepare command on its last
+    line. Python callers catch it by name (``except PreparedDataMissing``).
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def missing_message(dataset: str, split: str) -> str:
+    """What to tell a user whose prepared records are missing; the prepare command is the last line."""
+    return (f"videorl: no prepared records for {dataset}/{split} at {prepared_path(dataset, split)} "
+            "(VIDEORL_DATA_DIR sets the data folder; see docs/lmms-eval.md). Prepare them with:\n"
+            f"    {prepare_command(dataset, split)}")
 
 
 def prepare_command(dataset: str, split: str) -> str:
@@ -118,10 +140,7 @@ def load_docs(dataset: str, split: str, *, keep: Callable[[SampleRecord], bool] 
     """Documents of the prepared records ``prepared_path(dataset, split)``, optionally filtered."""
     path = prepared_path(dataset, split)
     if not path.is_file():
-        raise PreparedDataMissing(
-            f"videorl: no prepared records for {dataset}/{split} at {path}. "
-            f"Prepare them with:\n    {prepare_command(dataset, split)}\n"
-            "(set VIDEORL_DATA_DIR to use another data folder; see docs/lmms-eval.md)")
+        raise PreparedDataMissing(missing_message(dataset, split))
     vdir = video_dir_for(path)
     docs = [record_to_doc(rec, vdir) for _, rec, _ in read_records(path) if keep is None or keep(rec)]
     if not docs:
