@@ -6,10 +6,10 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from videorl.doctor import SUPPORTED, TESTED, check_host, satisfies, version_tuple
 
