@@ -11,13 +11,14 @@ Record ``meta``: ``dataset: synthetic``, ``event`` (the event bit the query is a
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from videorl.io import write_jsonl
+from videorl.io import write_json, write_jsonl
 from videorl.paths import data_dir
 from videorl.record import RecordError, SampleRecord, load_records
 
@@ -63,14 +64,37 @@ def build_records(specs: tuple[SynthSpec, ...] = SPECS) -> list[SampleRecord]:
     return out
 
 
-def _usable(records_path: Path) -> bool:
+MANIFEST = "manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def problems(root: Path) -> list[str]:
+    """Why the synthetic set under ``root`` cannot be used as it is (empty when it can): missing or
+    invalid records, another version, or a video whose bytes differ from the manifest written with
+    it (a truncated or overwritten file)."""
+    records_path, manifest_path = root / "test.jsonl", root / MANIFEST
+    if not records_path.is_file():
+        return [f"{records_path} is missing"]
     try:
         recs = load_records(records_path)
-    except RecordError as err:
-        log.warning("videorl: synthetic set is invalid, regenerating (%s)", err)
-        return False
-    return (bool(recs) and all(r.meta.get("synth_version") == SYNTH_VERSION for r in recs)
-            and all((records_path.parent / r.video).is_file() for r in recs))
+        manifest = json.loads(manifest_path.read_text())
+    except (RecordError, OSError, ValueError) as err:
+        return [f"cannot read the set: {err}"]
+    if not recs or any(r.meta.get("synth_version") != SYNTH_VERSION for r in recs):
+        return [f"the records are not synthetic set version {SYNTH_VERSION}"]
+    out = []
+    for video in sorted({r.video for r in recs}):
+        path = root / video
+        if not path.is_file():
+            out.append(f"{video} is missing")
+        elif manifest.get("sha256", {}).get(video) != _sha256(path):
+            out.append(f"{video} differs from the one written with the set (checksum)")
+    return out
 
 
 def ensure_synthetic(root: str | os.PathLike | None = None, *, force: bool = False) -> Path:
@@ -81,8 +105,12 @@ def ensure_synthetic(root: str | os.PathLike | None = None, *, force: bool = Fal
 
     root = Path(root) if root is not None else synthetic_root()
     records_path = root / "test.jsonl"
-    if not force and records_path.is_file() and _usable(records_path):
-        return records_path
+    if not force:
+        bad = problems(root)
+        if not bad:
+            return records_path
+        if records_path.is_file():
+            log.warning("videorl: the synthetic set under %s is damaged (%s); regenerating it", root, "; ".join(bad))
     log.info("videorl: writing the synthetic grounding set to %s", root)
     for spec in SPECS:
         final = root / "videos" / f"{spec.name}.mp4"
@@ -90,6 +118,8 @@ def ensure_synthetic(root: str | os.PathLike | None = None, *, force: bool = Fal
         make_video(tmp, duration=spec.duration, fps=VIDEO_FPS, size=SIZE, events=list(spec.events))
         os.replace(tmp, final)
     write_jsonl(records_path, build_records())
+    write_json(root / MANIFEST, {"synth_version": SYNTH_VERSION, "sha256": {
+        f"videos/{spec.name}.mp4": _sha256(root / "videos" / f"{spec.name}.mp4") for spec in SPECS}})
     return records_path
 
 
