@@ -11,6 +11,7 @@ import argparse
 import importlib
 import importlib.util
 import logging
+import re
 import sys
 from collections.abc import Sequence
 
@@ -30,6 +31,39 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+_LITERAL = re.compile(r"``(.+?)``")
+_ROLE = re.compile(r":(?:func|class|mod|meth|data|attr|exc|obj):`~?([^`]+)`")
+
+
+def plain_text(text: str | None) -> str | None:
+    """reST as a terminal shows it: ``x`` and :func:`x` become `x`, a ``::`` line-end becomes ``:``,
+    a line of only ``::`` goes."""
+    if not text:
+        return text
+    text = _ROLE.sub(r"`\1`", _LITERAL.sub(r"`\1`", text))
+    lines = []
+    for line in text.splitlines():
+        if line.strip() == "::":
+            continue
+        lines.append(line[:-1] if line.rstrip().endswith("::") and not line.strip() == "::" else line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def _plain_tree(parser: argparse.ArgumentParser) -> None:
+    """Every description, epilog and argument help of ``parser`` and its subcommands as plain text
+    (the subcommand modules take their descriptions from reST docstrings)."""
+    parser.description = plain_text(parser.description)
+    parser.epilog = plain_text(parser.epilog)
+    for action in parser._actions:
+        if isinstance(action.help, str):
+            action.help = plain_text(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                choice.help = plain_text(choice.help)
+            for sub in action.choices.values():
+                _plain_tree(sub)
+
+
 def _available() -> dict[str, tuple[str, str]]:
     return {name: spec for name, spec in SUBCOMMANDS.items() if importlib.util.find_spec(spec[0]) is not None}
 
@@ -47,6 +81,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             importlib.import_module(module).add_parser(sub)
         else:
             sub.add_parser(name, help=help_text)
+    _plain_tree(parser)
     return parser
 
 

@@ -58,6 +58,10 @@ def _value(text: str) -> Any:
         return text
 
 
+def _round(value: Any, digits: int = 6) -> Any:
+    return round(value, digits) if isinstance(value, float) else value
+
+
 def run_score(args: argparse.Namespace) -> int:
     import sys
 
@@ -83,6 +87,8 @@ def run_score(args: argparse.Namespace) -> int:
             target_text = fh.read()
     response = sys.stdin.read() if args.response == "-" else args.response
     res = reward(response, parse_target(target_text))
-    print(json.dumps({"reward": reward.__name__, "score": res.score, "components": res.components,
+    # rounded for reading (0.72, not 0.7200000000000001); the Python API returns the full floats
+    print(json.dumps({"reward": reward.__name__, "score": _round(res.score),
+                      "components": {k: _round(v) for k, v in res.components.items()},
                       "reason": res.reason}, indent=2, ensure_ascii=False))
     return 0
