@@ -142,6 +142,6 @@ def test_never_raises(text):
 @pytest.mark.parametrize("text", ["A " * 500_000, "(A) " * 250_000, "answer " * 150_000, "a" * 1_000_000,
                                   "opens the door " * 60_000])
 def test_huge_inputs_are_fast(text):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: other jobs on a shared machine do not count
     parse_option(text, OPTS)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0

@@ -240,6 +240,24 @@ def test_round_trip_of_written_spans(a, b):
     "[(" * 300_000, "<1 seconds> " * 90_000,
 ])
 def test_huge_inputs_are_fast(text):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: other jobs on a shared machine do not count
     parse_span(text, 30.0)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
+
+
+_NUM = st.builds(lambda i, d: f"{i}" if d is None else f"{i}.{d}", st.integers(0, 10**9 - 1),
+                 st.none() | st.integers(0, 999))
+_UNIT = st.sampled_from(["", "s", " s", "sec", " secs", "  seconds", "second", "S", " SEC", "x", "5"])
+_SEP = st.sampled_from(["-", " - ", "to", " to ", "  TO ", "~", "–", "—", " -- ", "->", ", ", "-  ", "    -"])
+_TAIL = st.sampled_from(["", ".", " ", " .", "..", "!", "x", "\n"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["", " ", "\n", "x"]), _NUM, _UNIT, _SEP, _NUM, _UNIT, _TAIL)
+def test_fast_path_reads_like_the_general_search(lead, a, ua, sep, b, ub, tail):
+    # find_span answers "a - b" style answers with one regular expression; it must agree with the
+    # general search on every text of that shape (and near-misses of it).
+    from videorl.parse.spans import _find_span_general, find_span
+
+    text = f"{lead}{a}{ua}{sep}{b}{ub}{tail}"
+    assert find_span(text) == _find_span_general(text)
