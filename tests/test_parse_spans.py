@@ -261,3 +261,18 @@ def test_fast_path_reads_like_the_general_search(lead, a, ua, sep, b, ub, tail):
 
     text = f"{lead}{a}{ua}{sep}{b}{ub}{tail}"
     assert find_span(text) == _find_span_general(text)
+
+
+# Several events in one answer: the parser returns the *first* span as written (docs/scoring.md,
+# "Multi-span outputs"); the others are ignored, in rewards and metrics alike.
+@pytest.mark.parametrize(("text", "span"), [
+    ("first jump 3–10 s; second jump 12–21 s", (3.0, 10.0)),
+    ('[{"start": 3, "end": 10}, {"start": 12, "end": 21}]', (3.0, 10.0)),
+    ("<answer>[[3, 10], [12, 21]]</answer>", (3.0, 10.0)),
+    ("He jumps twice: from 3 to 10 seconds and again from 12 to 21 seconds.", (3.0, 10.0)),
+    ('{"events": [{"start_time": "00:03", "end_time": "00:10"}, {"start_time": "00:12", "end_time": "00:21"}]}',
+     (3.0, 10.0)),
+    ("12 - 21 and 3 - 10", (12.0, 21.0)),  # first written, not earliest in time
+])
+def test_multi_span_outputs_give_the_first_span(text, span):
+    assert parse_span(text, 30.0) == span
