@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,17 @@ def _need(*parts):
     return p
 
 
+def _official_agrees(tmp_path, capsys, lines, task, want):
+    """Score ``lines`` with ``videorl score --protocol official --json``; each metric of ``want`` agrees."""
+    path = tmp_path / f"{task}.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    assert main(["score", str(path), "--protocol", "official", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)[task]
+    for k, v in want.items():
+        assert got[k] == pytest.approx(v, abs=1e-9), k
+    return got, path
+
+
 def test_real_charades_with_synthetic_predictions(tmp_path, capsys):
     from videorl.data.prepare import charades_sta
 
@@ -248,12 +260,7 @@ def test_real_charades_with_synthetic_predictions(tmp_path, capsys):
         d.update({"prediction": "?"} if pred is None else {"prediction_span": pred})
         lines.append(d)
         ious.append(ref_tvg_iou(gt, pred))
-    path = tmp_path / "charades.jsonl"
-    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    assert main(["score", str(path), "--protocol", "official", "--json"]) == 0
-    got = json.loads(capsys.readouterr().out)["grounding"]
-    for k, v in ref_tvg_report(ious).items():
-        assert got[k] == pytest.approx(v, abs=1e-9), k
+    got, path = _official_agrees(tmp_path, capsys, lines, "grounding", ref_tvg_report(ious))
     assert main(["score", str(path), "--json"]) == 0  # our protocol: clamped, a different number
     assert json.loads(capsys.readouterr().out)["grounding"]["mIoU"] != pytest.approx(got["mIoU"], abs=1e-6)
 
@@ -280,9 +287,27 @@ def test_real_nextgqa_with_synthetic_predictions(tmp_path, capsys):
             d["prediction"] = d["prediction_answer"]
         lines.append(d)
         rows.append((pred, gts, ok))
-    path = tmp_path / "nextgqa.jsonl"
-    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    assert main(["score", str(path), "--protocol", "official", "--json"]) == 0
-    got = json.loads(capsys.readouterr().out)["grounded_qa"]
-    for k, v in ref_gqa_report(rows).items():
-        assert got[k] == pytest.approx(v, abs=1e-9), k
+    _official_agrees(tmp_path, capsys, lines, "grounded_qa", ref_gqa_report(rows))
+
+
+# ---------------------------------------------------------------- raw spans in records
+def test_raw_spans_field():
+    base = {"id": "a", "video": "v.mp4", "duration": 10.0, "task": "grounding", "query": "q", "spans": [[3.0, 10.0]]}
+    rec = SampleRecord.from_dict({**base, "raw_spans": [[3, 11.5]]})
+    assert rec.raw_spans == [[3.0, 11.5]] and rec.to_dict()["raw_spans"] == [[3.0, 11.5]]
+    assert "raw_spans" not in SampleRecord.from_dict(base).to_dict()  # absent unless the file differs
+    for bad, field in [([[3.0]], "raw_spans[0]"), ([[3.0, float("nan")]], "raw_spans[0]"), ([], "raw_spans"),
+                       ("3-11", "raw_spans")]:
+        with pytest.raises(RecordError, match=re.escape(f"field '{field}'")):
+            SampleRecord.from_dict({**base, "raw_spans": bad})
+
+
+def test_as_raw_spans_moves_out_of_video_spans():
+    from videorl.scoring.official import as_raw_spans
+
+    line = {"id": "a", "video": "v.mp4", "duration": 10.0, "task": "grounding", "query": "q",
+            "spans": [[-0.2, 4.0], [8.0, 11.5]]}
+    out = as_raw_spans(line)
+    assert out["spans"] == [[0.0, 4.0], [8.0, 10.0]] and out["raw_spans"] == line["spans"]
+    inside = {**line, "spans": [[1.0, 4.0]]}
+    assert as_raw_spans(inside) is inside and as_raw_spans("junk") == "junk"
