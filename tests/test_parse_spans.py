@@ -276,3 +276,14 @@ def test_fast_path_reads_like_the_general_search(lead, a, ua, sep, b, ub, tail):
 ])
 def test_multi_span_outputs_give_the_first_span(text, span):
     assert parse_span(text, 30.0) == span
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["step", "Steps", "option", "no", "NOS", "top", "out", "of", "#", ".", ":", " ", "\t",
+                                 "\u3000", "x", "é", "ſtep", "K", "rank", "years", "_", "1", "a", "Table"]),
+                max_size=6))
+def test_exclusion_scan_matches_its_regex(pieces):
+    from videorl.parse.spans import _EXCLUDE_BEFORE_RE, _excluded
+
+    before = "".join(pieces)
+    assert _excluded(before) == (_EXCLUDE_BEFORE_RE.search(before) is not None)
