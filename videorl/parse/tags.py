@@ -63,6 +63,8 @@ def final_text(text: str) -> str:
     """
     if not isinstance(text, str):
         return ""
+    if "<" not in text:  # no tag at all (lower-casing cannot create one): skip the scans
+        return text.strip()
     low = text.lower()
     if "<answer>" in low:
         return _answer_block(text, low)
