@@ -18,9 +18,13 @@ import argparse
 import json
 import os
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import row, write_result  # noqa: E402
 
 TARGET_SEGMENTS = 37_421
 VAL_1 = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "activitynet_captions" / "val_1.json"
@@ -90,6 +94,11 @@ def main() -> None:
         print(f"convert (validate, records)    : {t_conv:6.3f} s  ({t_conv / t_base:.2f}x baseline)")
         print(f"convert + write jsonl + report : {t_full:6.3f} s  ({t_full / t_base:.2f}x baseline)")
         print(f"limit 10 s: {'OK' if t_full < 10 else 'TOO SLOW'}; {n / t_full:,.0f} segments/s")
+    write_result(__file__, [row(
+        f"ActivityNet Captions at training size ({n:,} segments), one core",
+        f"convert {t_conv:.2f} s, convert + write {t_full:.2f} s (`json.load` baseline {t_base:.2f} s: "
+        f"{t_full / t_base:.1f}×)", "< 10 s",
+        baseline_s=t_base, convert_s=t_conv, convert_write_s=t_full, segments=float(n))])
 
 
 if __name__ == "__main__":

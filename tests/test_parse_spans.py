@@ -240,6 +240,50 @@ def test_round_trip_of_written_spans(a, b):
     "[(" * 300_000, "<1 seconds> " * 90_000,
 ])
 def test_huge_inputs_are_fast(text):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: other jobs on a shared machine do not count
     parse_span(text, 30.0)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
+
+
+_NUM = st.builds(lambda i, d: f"{i}" if d is None else f"{i}.{d}", st.integers(0, 10**9 - 1),
+                 st.none() | st.integers(0, 999))
+_UNIT = st.sampled_from(["", "s", " s", "sec", " secs", "  seconds", "second", "S", " SEC", "x", "5"])
+_SEP = st.sampled_from(["-", " - ", "to", " to ", "  TO ", "~", "–", "—", " -- ", "->", ", ", "-  ", "    -"])
+_TAIL = st.sampled_from(["", ".", " ", " .", "..", "!", "x", "\n"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["", " ", "\n", "x"]), _NUM, _UNIT, _SEP, _NUM, _UNIT, _TAIL)
+def test_fast_path_reads_like_the_general_search(lead, a, ua, sep, b, ub, tail):
+    # find_span answers "a - b" style answers with one regular expression; it must agree with the
+    # general search on every text of that shape (and near-misses of it).
+    from videorl.parse.spans import _find_span_general, find_span
+
+    text = f"{lead}{a}{ua}{sep}{b}{ub}{tail}"
+    assert find_span(text) == _find_span_general(text)
+
+
+# Several events in one answer: the parser returns the *first* span as written (docs/scoring.md,
+# "Multi-span outputs"); the others are ignored, in rewards and metrics alike.
+@pytest.mark.parametrize(("text", "span"), [
+    ("first jump 3–10 s; second jump 12–21 s", (3.0, 10.0)),
+    ('[{"start": 3, "end": 10}, {"start": 12, "end": 21}]', (3.0, 10.0)),
+    ("<answer>[[3, 10], [12, 21]]</answer>", (3.0, 10.0)),
+    ("He jumps twice: from 3 to 10 seconds and again from 12 to 21 seconds.", (3.0, 10.0)),
+    ('{"events": [{"start_time": "00:03", "end_time": "00:10"}, {"start_time": "00:12", "end_time": "00:21"}]}',
+     (3.0, 10.0)),
+    ("12 - 21 and 3 - 10", (12.0, 21.0)),  # first written, not earliest in time
+])
+def test_multi_span_outputs_give_the_first_span(text, span):
+    assert parse_span(text, 30.0) == span
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["step", "Steps", "option", "no", "NOS", "top", "out", "of", "#", ".", ":", " ", "\t",
+                                 "\u3000", "x", "é", "ſtep", "K", "rank", "years", "_", "1", "a", "Table"]),
+                max_size=6))
+def test_exclusion_scan_matches_its_regex(pieces):
+    from videorl.parse.spans import _EXCLUDE_BEFORE_RE, _excluded
+
+    before = "".join(pieces)
+    assert _excluded(before) == (_EXCLUDE_BEFORE_RE.search(before) is not None)

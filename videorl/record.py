@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,12 @@ class SampleRecord:
     """Free-form extra information (dataset, split, original ids, question type, ...)."""
     schema_version: int = SCHEMA_VERSION
     """Version of this schema."""
+    raw_spans: list[list[float]] | None = None
+    """The ground-truth spans exactly as the annotation file gives them (video seconds), when they
+    differ from ``spans`` (an end past the duration, a start below 0). Any finite numbers: unlike
+    ``spans`` they are not checked against the duration. The official protocols
+    (``videorl.scoring.official``) score against them; training and our default metrics use ``spans``.
+    Absent (None) when the file's spans are the same as ``spans``."""
 
     # ------------------------------------------------------------------ views on model time
     @property
@@ -154,6 +160,8 @@ class SampleRecord:
         }
         if self.clip is not None:
             d["clip"] = [float(self.clip[0]), float(self.clip[1])]
+        if self.raw_spans is not None:
+            d["raw_spans"] = [[float(s), float(e)] for s, e in self.raw_spans]
         d["meta"] = dict(self.meta)
         d["schema_version"] = self.schema_version
         return d
@@ -172,7 +180,7 @@ class SampleRecord:
         if not isinstance(data, Mapping):
             raise RecordError(f"a record must be a JSON object, got {type(data).__name__}")
         known = {"id", "video", "duration", "task", "query", "spans", "options", "answer", "clip", "meta",
-                 "schema_version"}
+                 "schema_version", "raw_spans"}
         extra = set(data) - known - set(allow_extra)
         if extra:
             raise RecordError(f"unknown field(s) {sorted(extra)}; known fields are {sorted(known)}",
@@ -192,6 +200,7 @@ class SampleRecord:
             clip=data.get("clip"),
             meta=data.get("meta") if data.get("meta") is not None else {},
             schema_version=data.get("schema_version", SCHEMA_VERSION),
+            raw_spans=data.get("raw_spans"),
         )
         rec.validate()
         return rec
@@ -223,6 +232,18 @@ class SampleRecord:
         for i, sp in enumerate(self.spans):
             spans.append(_span(sp, f"spans[{i}]", self.duration))
         self.spans = spans
+
+        # raw_spans: as the annotation file gives them; only their shape is checked
+        if self.raw_spans is not None:
+            if not isinstance(self.raw_spans, (list, tuple)) or not self.raw_spans:
+                raise RecordError(f"must be a non-empty list of [start, end] or null, got {self.raw_spans!r}",
+                                  field="raw_spans")
+            raw = []
+            for i, sp in enumerate(self.raw_spans):
+                if not isinstance(sp, (list, tuple)) or len(sp) != 2:
+                    raise RecordError(f"must be [start, end], got {sp!r}", field=f"raw_spans[{i}]")
+                raw.append([_number(sp[0], f"raw_spans[{i}]"), _number(sp[1], f"raw_spans[{i}]")])
+            self.raw_spans = raw
 
         # clip
         if self.clip is not None:
@@ -317,12 +338,14 @@ def _lines(p: Path) -> Iterator[tuple[int, str]]:
 
 
 def read_records(path: str | os.PathLike, *, allow_extra: Iterable[str] = (), skip_invalid: bool = False,
-                 errors: list[RecordError] | None = None) -> Iterator[tuple[int, SampleRecord, dict]]:
+                 errors: list[RecordError] | None = None,
+                 transform: Callable[[Any], Any] | None = None) -> Iterator[tuple[int, SampleRecord, dict]]:
     """Yield ``(line_number, record, raw_dict)`` for each line of a JSONL file of records.
 
     Invalid lines (bad JSON, bad fields, duplicate ids) raise :class:`RecordError` with file, line
     and field, unless ``skip_invalid`` is set: then they are appended to ``errors`` (when given) and
-    skipped.
+    skipped. ``transform`` (optional) rewrites each parsed line before it is validated (e.g.
+    :func:`videorl.scoring.official.as_raw_spans`); ``raw_dict`` is the line as written.
     """
     p = Path(path)
     allow = tuple(allow_extra)
@@ -330,7 +353,7 @@ def read_records(path: str | os.PathLike, *, allow_extra: Iterable[str] = (), sk
     for n, raw in _lines(p):
         try:
             obj = _parse_line(raw, p, n)
-            rec = SampleRecord.from_dict(obj, allow_extra=allow)
+            rec = SampleRecord.from_dict(obj if transform is None else transform(obj), allow_extra=allow)
             if rec.id in seen:
                 raise RecordError(f"duplicate id {rec.id!r} (first on line {seen[rec.id]})", field="id")
         except RecordError as err:

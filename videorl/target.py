@@ -72,9 +72,9 @@ def parse_target(obj: Any) -> Target:
         except json.JSONDecodeError as exc:
             snippet = obj[:80] + ("..." if len(obj) > 80 else "")
             raise TargetError(f"ground truth is not videorl target JSON ({exc.msg}): {snippet!r}") from None
-    if isinstance(obj, Sequence) and not isinstance(obj, (str, Mapping)) and len(obj) == 1:
+    if type(obj) is not dict and isinstance(obj, Sequence) and not isinstance(obj, (str, Mapping)) and len(obj) == 1:
         return parse_target(obj[0])
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict and not isinstance(obj, Mapping):
         raise TargetError(f"ground truth must be a JSON object, got {type(obj).__name__}")
     task = obj.get("task")
     if task not in TASKS:
@@ -85,15 +85,17 @@ def parse_target(obj: Any) -> Target:
         raise TargetError(f"target 'duration' must be a positive number, got {duration!r}")
     spans = []
     for sp in obj.get("spans") or []:
-        if (not isinstance(sp, Sequence) or len(sp) != 2
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in sp)):
-            raise TargetError(f"target span must be [start, end] numbers, got {sp!r}")
+        # type() checks first: the usual JSON lists of floats skip the slower abstract-class checks
+        if not (type(sp) is list and len(sp) == 2 and type(sp[0]) is float and type(sp[1]) is float):
+            if (not isinstance(sp, Sequence) or len(sp) != 2
+                    or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in sp)):
+                raise TargetError(f"target span must be [start, end] numbers, got {sp!r}")
         s, e = float(sp[0]), float(sp[1])
         if not (math.isfinite(s) and math.isfinite(e)) or s < 0 or e <= s:
             raise TargetError(f"target span must satisfy 0 <= start < end, got {sp!r}")
         spans.append((s, e))
     options = obj.get("options") or []
-    if not isinstance(options, Sequence) or not all(isinstance(o, str) for o in options):
+    if type(options) is not list and not isinstance(options, Sequence) or not all(isinstance(o, str) for o in options):
         raise TargetError(f"target 'options' must be a list of strings, got {options!r}")
     answer = obj.get("answer")
     if answer is not None and not isinstance(answer, str):

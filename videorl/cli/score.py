@@ -5,6 +5,10 @@ and/or already-parsed ``prediction_span`` ([s, e] on the model clock) / ``predic
 letter or an option text). Records of several tasks in one file are scored per task, with the
 metrics of :mod:`videorl.scoring.metrics` in percent.
 
+``--protocol official`` scores grounding and grounded QA as the reference evaluators do
+(:mod:`videorl.scoring.official`). ``--json`` and ``--per-sample`` carry full-precision floats; only
+the tables round to 2 decimals.
+
 Every line is read and scored before anything is written or printed: a bad line (malformed JSON,
 missing field, zero or negative duration, NaN, no prediction) stops the command with
 ``file:line: field 'x': reason`` and exit status 2, and no partial output is left behind.
@@ -33,7 +37,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="JSONL file: sample records with 'prediction' (model text) and/or 'prediction_span' "
                         "([start, end], model clock) / 'prediction_answer' (letter or option text)")
     p.add_argument("--json", action="store_true",
-                   help="print {task: {metric: value, 'count': n}} as JSON (percent, 2 decimals) instead of tables")
+                   help="print {task: {metric: value, 'count': n}} as JSON (percent, full precision) instead of tables")
     p.add_argument("--per-sample", type=Path, metavar="OUT.jsonl", default=None,
                    help="also write each record with its parsed prediction and per-sample scores (atomic write)")
     p.add_argument("--reversed", choices=("swap", "invalid"), default="swap",
@@ -42,25 +46,36 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-clamp", action="store_true",
                    help="do not clamp predicted grounding spans to the duration (grounded QA is never clamped, "
                         "as in the official NExT-GQA evaluation)")
-    p.add_argument("--nextgqa-missing", choices=("count", "skip"), default="count",
+    p.add_argument("--nextgqa-missing", choices=("count", "skip"), default=None,
                    help="grounded QA: keep questions whose span (or letter) could not be read in the "
-                        "denominator with score 0 (default), or skip them as the official NExT-GQA evaluation does")
+                        "denominator with score 0 (default with --protocol videorl), or skip them as the official "
+                        "NExT-GQA evaluation does (default with --protocol official)")
+    p.add_argument("--protocol", choices=("videorl", "official"), default="videorl",
+                   help="videorl (default): our parsing policies, the same as the training rewards. official: the "
+                        "reference evaluators exactly (Charades-STA/ActivityNet eval_tvg.py, NExT-GQA eval_ground.py): "
+                        "ground truth as the annotation file gives it (raw_spans; spans past the duration are "
+                        "accepted), predictions never clamped, negative and reversed values as written; "
+                        "--reversed/--no-clamp do not apply. See docs/scoring.md")
     p.set_defaults(func=run)
     return p
 
 
-def score_file(path: Path, *, reversed: str = "swap", clamp: bool = True,
+def score_file(path: Path, *, reversed: str = "swap", clamp: bool = True, protocol: str = "videorl",
                show_progress: bool = True) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """Score every line of ``path``: a list of ``(task, raw_record_dict, per_sample_scores)``.
 
-    Raises :class:`RecordError` naming the file, line and field on the first bad line.
+    With ``protocol="official"`` a record whose spans lie partly outside the video is accepted
+    (:func:`videorl.scoring.official.as_raw_spans`). Raises :class:`RecordError` naming the file,
+    line and field on the first bad line.
     """
     from tqdm import tqdm
 
     from videorl.scoring import score_sample
+    from videorl.scoring.official import as_raw_spans, check_protocol
 
     out = []
-    lines = read_records(path, allow_extra=PREDICTION_FIELDS)
+    official = check_protocol(protocol) == "official"
+    lines = read_records(path, allow_extra=PREDICTION_FIELDS, transform=as_raw_spans if official else None)
     for n, rec, raw in tqdm(lines, desc="scoring", unit=" samples", disable=None if show_progress else True):
         fields = {k: raw.get(k) for k in PREDICTION_FIELDS}
         if all(v is None for v in fields.values()):
@@ -71,7 +86,8 @@ def score_file(path: Path, *, reversed: str = "swap", clamp: bool = True,
                               field="prediction")
         try:
             scores = score_sample(rec, fields["prediction"], prediction_span=fields["prediction_span"],
-                                  prediction_answer=fields["prediction_answer"], reversed=reversed, clamp=clamp)
+                                  prediction_answer=fields["prediction_answer"], reversed=reversed, clamp=clamp,
+                                  protocol=protocol)
         except ValueError as exc:
             msg = str(exc)
             field = next((f for f in sorted(PREDICTION_FIELDS, key=len, reverse=True) if msg.startswith(f)),
@@ -83,7 +99,8 @@ def score_file(path: Path, *, reversed: str = "swap", clamp: bool = True,
 
 def summarize(rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]], *,
               nextgqa_missing: str = "count") -> dict[str, dict[str, float | None]]:
-    """``{task: {metric: percent rounded to 2 decimals (None when undefined), "count": n}}``."""
+    """``{task: {metric: percent at full precision (None when undefined), "count": n}}``; only the
+    tables round."""
     from videorl.scoring import aggregate
 
     result: dict[str, dict[str, float | None]] = {}
@@ -92,7 +109,7 @@ def summarize(rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]], *,
         if not per:
             continue
         agg = aggregate(per, task, nextgqa_missing=nextgqa_missing)
-        entry: dict[str, float | None] = {k: (None if math.isnan(v) else round(v, 2)) for k, v in agg.items()}
+        entry: dict[str, float | None] = {k: (None if math.isnan(v) else v) for k, v in agg.items()}
         entry["count"] = len(per)
         result[task] = entry
     return result
@@ -114,10 +131,11 @@ def format_tables(summary: dict[str, dict[str, float | None]]) -> str:
 def run(args: argparse.Namespace) -> int:
     from videorl.io import write_jsonl
 
-    rows = score_file(args.predictions, reversed=args.reversed, clamp=not args.no_clamp)
+    rows = score_file(args.predictions, reversed=args.reversed, clamp=not args.no_clamp, protocol=args.protocol)
     if not rows:
         raise RecordError("no records to score", path=args.predictions)
-    summary = summarize(rows, nextgqa_missing=args.nextgqa_missing)
+    missing = args.nextgqa_missing or ("skip" if args.protocol == "official" else "count")
+    summary = summarize(rows, nextgqa_missing=missing)
     if args.per_sample is not None:
         write_jsonl(args.per_sample, ({**raw, "scores": scores} for _, raw, scores in rows))
     if args.json:

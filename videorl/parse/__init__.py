@@ -37,21 +37,23 @@ __all__ = [
 ]
 
 
-def parse_grounded(text: str, options: Sequence[str], duration: float | None = None,
+def parse_grounded(text: str, options: Sequence[str], duration: float | None = None, *, as_written: bool = False,
                    **span_kw: Any) -> tuple[str | None, tuple[float, float] | None]:
     """``(letter, span)`` from a grounded-QA answer such as ``"B; 12.5 - 17.0"``.
 
     The span is found first (:func:`parse_span` rules, ``span_kw`` = ``reversed`` / ``clamp``);
     its characters are then removed and the option letter is read from what is left
     (:func:`parse_option` rules), so the numbers of the span cannot be mistaken for anything else.
-    Either part may be None independently.
+    Either part may be None independently. ``as_written=True`` returns the span exactly as written
+    (negative or reversed values kept, no policy: the official NExT-GQA protocol).
     """
     ans = final_text(text)
     found = find_span(ans)
     span = None
     rest = ans
     if found is not None:
-        span = apply_span_policy(found.start, found.end, duration, **span_kw)
+        span = ((found.start, found.end) if as_written
+                else apply_span_policy(found.start, found.end, duration, **span_kw))
         rest = (ans[: found.begin] + " " + ans[found.stop:]).strip()
         rest = rest.strip(" \t\n;,|/")
     elif duration is not None or span_kw:

@@ -4,11 +4,17 @@
 ``<think>`` block, else the whole text) and tries, in this order (the first rule that decides wins):
 
 1. the whole answer is one letter, possibly wrapped: ``B``, ``b``, ``(B)``, ``B.``, ``**B**``,
-   ``[B]``, ``"B"``;
+   ``[B]``, ``"B"``. **A bare list of letters** (``A, B, C, D``, ``C, D``, ``B and D``, ``A/C``) is
+   no single answer: it gives None (unless every letter is the same one);
 2. an answer cue followed by a letter: ``Answer: C``, ``The answer is C``, ``Best option: (D)``,
    ``Best option:(D)``, ``option c``, ``Option (c)``, ``the correct choice is B``, ``"answer": "B"``.
    After a cue a lower-case letter counts only when it stands alone (``option c``, ``(c)``), so
-   ``the answer is a cup`` is not read as A;
+   ``the answer is a cup`` is not read as A. A cue that **rejects or compares** options is not an
+   answer: one followed by more letters (``options A and C``, ``option B or D``), by a verdict
+   against it (``option A is incorrect``, ``... is not``, ``... can be ruled out``) or preceded by
+   a comparing or excluding word (``unlike option B``, ``a combination of options A and C``,
+   ``rather than``, ``except``, ``eliminate``, ``both``, ``neither``). Its letters are also left out
+   of rules 3 to 7, so ``Unlike option B, the clip shows C.`` gives C;
 3. a leading letter: ``B) text``, ``B. text``, ``B: text``, ``(B) text``, ``B; 12.5 - 17.0``, or
    ``B`` followed by exactly the text of option B;
 4. "none of the options / above / choices" (when that is not itself one of the options) gives None;
@@ -42,6 +48,28 @@ _CUE_RE = re.compile(
 _LEAD_RE = re.compile(r"\s{0,3}(?P<open>[(\[*]{0,3})(?P<letter>[A-Za-z])(?P<close>[)\]*]{0,3})(?P<punct>[.:;,)]?)"
                       r"(?=\s|$)")
 _LEAD_WORD_RE = re.compile(r"\s{0,3}(?P<letter>[A-Z])\s{1,3}(?P<rest>.+)", re.DOTALL)
+# A bare list of several letters ("A, B, C, D", "C and D", "A/C"): no single answer.
+_ITEM = r"[(\[{*\"'`]{0,3}[A-Za-z][)\]}*\"'`.]{0,3}"
+_LIST_SEP = r"(?:\s{0,3}(?:,|;|/|&|\band\b|\bor\b)\s{0,3}|\s{1,3})"
+_LETTER_LIST_RE = re.compile(r"\s{0,3}" + _ITEM + r"(?:" + _LIST_SEP + _ITEM + r"){1,25}\s{0,3}[.!]?\s{0,3}",
+                             re.IGNORECASE)
+_LIST_LETTER_RE = re.compile(r"[A-Za-z]")
+# After a cue's letter: more letters (the cue lists options) ...
+_CUE_LIST_AFTER_RE = re.compile(
+    r"(?:\s{0,3}(?:,|/|&|\band\b|\bor\b|\bnor\b)\s{0,3}(?:(?:options?|choices?)\s{1,3})?[(\[*\"'`]{0,2}"
+    r"[A-Za-z](?![A-Za-z0-9])[)\]*\"'`]{0,2})+", re.IGNORECASE)
+# ... or a verdict against it ...
+_CUE_REJECT_AFTER_RE = re.compile(
+    r"[\s,]{0,4}(?:(?:is|are|was|were|seems?|looks?|appears?|would\s{1,3}be|can\s{1,3}be|must\s{1,3}be)\s{1,3}"
+    r"(?:also\s{1,3}|clearly\s{1,3}|definitely\s{1,3})?(?:not\b|never\b|incorrect|wrong|false|invalid|unlikely|"
+    r"impossible|ruled\s{1,3}out|eliminated|excluded|irrelevant|a\s{1,3}distractor)"
+    r"|isn't|aren't|wasn't|doesn't|don't|can't|cannot)", re.IGNORECASE)
+# ... or, right before the cue, a word that compares or excludes.
+_CUE_REJECT_BEFORE_RE = re.compile(
+    r"\b(?:unlike|not|rather\s{1,3}than|instead\s{1,3}of|other\s{1,3}than|except|excluding|besides|"
+    r"combinations?\s{1,3}of|combines?|combining|mix(?:es|ing)?\s{1,3}(?:of\s{1,3})?|merges?|merging|"
+    r"eliminat\w{0,5}|rul(?:e|es|ed|ing)\s{1,3}out|neither|nor|than|compared\s{1,3}(?:to|with)|versus|vs\.?|"
+    r"between|both|whereas|while)\s{1,3}(?:the\s{1,3}|of\s{1,3}the\s{1,3})?$", re.IGNORECASE)
 _NONE_RE = re.compile(r"\bnone\s{1,3}of\s{1,3}the\s{1,3}(?:options|above|choices|answers)\b", re.IGNORECASE)
 _BRACKETED_RE = re.compile(r"\(([A-Z])\)|\[([A-Z])\]|\*\*([A-Z])\*\*")
 _STANDALONE_RE = re.compile(r"(?<![A-Za-z0-9'’_-])([A-Z])(?![A-Za-z0-9'’_-])")
@@ -82,18 +110,31 @@ def parse_option(text: str, options: Sequence[str] | int) -> str | None:
         up = letter.upper()
         return up if up in valid else None
 
-    # 1. the whole answer is one letter
+    # 1. the whole answer is one letter; a bare list of several letters is no answer
     m = _WHOLE_RE.fullmatch(ans)
     if m:
         return ok(m.group(1))
-    # 2. answer cue + letter ("answer" cues before "option" / "choice" cues)
-    cues = list(_CUE_RE.finditer(ans[:10_000]))
+    if len(ans) <= 200 and _LETTER_LIST_RE.fullmatch(ans):
+        letters = {c.upper() for c in _LIST_LETTER_RE.findall(ans)}
+        return ok(letters.pop()) if len(letters) == 1 else None
+    # 2. answer cue + letter ("answer" cues before "option" / "choice" cues); cues that reject or
+    #    compare options are blanked out of the text the later rules read
+    cues, blanks = [], []
+    for m in _CUE_RE.finditer(ans[:10_000]):
+        letter = m.group("letter")
+        if not (letter.isupper() or m.group("open") or m.group("close") or _alone(ans, m.end())):
+            continue
+        stop = _rejecting_cue(ans, m)
+        if stop is None:
+            cues.append(m)
+        else:
+            blanks.append((m.start(), stop))
     cues.sort(key=lambda c: (not c.group(0).lower().startswith("answer"), c.start()))
     for m in cues:
-        letter = m.group("letter")
-        if letter.isupper() or m.group("open") or m.group("close") or _alone(ans, m.end()):
-            if ok(letter):
-                return ok(letter)
+        if ok(m.group("letter")):
+            return ok(m.group("letter"))
+    if blanks:
+        ans = _blank(ans, blanks)
     # 3. leading letter (unless other bracketed letters disagree: "(A) and (C) both fit")
     bracketed = {g for m in _BRACKETED_RE.finditer(ans[:10_000]) for g in m.groups() if g}
     m = _LEAD_RE.match(ans)
@@ -130,6 +171,33 @@ def parse_option(text: str, options: Sequence[str] | int) -> str | None:
         return None
     # 7. option text
     return _by_text(normalize_text(ans[:10_000]), norm_texts)
+
+
+def _rejecting_cue(text: str, m: re.Match) -> int | None:
+    """Where a cue that rejects, lists or compares options ends (to blank it out), or None when the
+    cue names the answer (see rule 2 of the module docstring)."""
+    stop = m.end()
+    listed = _CUE_LIST_AFTER_RE.match(text, stop)
+    if listed:
+        stop = listed.end()
+    verdict = _CUE_REJECT_AFTER_RE.match(text, stop)
+    if verdict:
+        stop = verdict.end()
+    if listed or verdict or _CUE_REJECT_BEFORE_RE.search(text, max(0, m.start() - 40), m.start()):
+        return stop
+    return None
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each ``(start, stop)`` replaced by spaces (same length, so offsets hold)."""
+    parts, pos = [], 0
+    for a, b in spans:
+        if a < pos:
+            a = pos
+        parts += [text[pos:a], " " * max(0, b - a)]
+        pos = max(pos, b)
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _alone(text: str, end: int) -> bool:

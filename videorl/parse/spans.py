@@ -40,7 +40,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from videorl.parse.tags import final_text
 
@@ -76,6 +76,10 @@ _EXCLUDE_BEFORE_RE = re.compile(
     r"rounds?|phases?|parts?|levels?|figures?|tables?|sections?|rank|top|ages?|years?|out\s{1,3}of)"
     r"|#)[\s.:]{0,3}$",
     re.IGNORECASE)
+_EXCLUDE_WORDS = frozenset(
+    w + suffix for w in ("step", "option", "choice", "question", "frame", "chapter", "page", "item", "number",
+                         "round", "phase", "part", "level", "figure", "table", "section", "age", "year")
+    for suffix in ("", "s")) | {"no", "nos", "version", "rank", "top"}
 
 # Start / end cues that may precede a value within _CUE_WINDOW characters.
 _CUE_WINDOW = 48
@@ -91,14 +95,23 @@ _END_CUE_RE = re.compile(
     r"结束(?:时间)?|终止(?:时间)?)"
     r"[\"']?" + _FILLER, re.IGNORECASE)
 _BARE_REST_RE = re.compile(r"[\s\[\](){}<>,;:\"'*`.]*")
+_DIGIT_RE = re.compile(r"[0-9]")
+# Fast path: an answer that is only "a - b" / "a to b seconds" (the common case in RL rollouts).
+# Every text it matches is read the same way by the general search below (a property test checks
+# this); anything else falls through to the general search.
+_FAST_NUM = r"[0-9]{1,9}(?:\.[0-9]{1,9})?"
+_FAST_UNIT = r"(?:[ \t]{0,2}(?:seconds?|secs?|s))?"
+_FAST_RE = re.compile(r"\s*(?P<a>" + _FAST_NUM + r")" + _FAST_UNIT + r"(?![A-Za-z0-9_])\s{0,3}(?:-|–|—|~|to)\s{0,3}"
+                      r"(?P<b>" + _FAST_NUM + r")(?P<unit>" + _FAST_UNIT + r")(?![A-Za-z0-9_])\s*\.?\s*",
+                      re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class SpanMatch:
+class SpanMatch(NamedTuple):
     """A span as written in the text, before any policy: values may be negative or reversed.
 
     ``begin`` / ``stop`` are the character offsets of the matched part in the *searched text*
-    (the answer block), used to remove the span before reading an option letter.
+    (the answer block), used to remove the span before reading an option letter. (An immutable
+    named tuple: built for every parsed response, so it is kept cheap.)
     """
 
     start: float
@@ -108,12 +121,16 @@ class SpanMatch:
     text: str
 
 
-@dataclass(frozen=True)
 class _Tok:
-    value: float
-    start: int
-    end: int
-    negative: bool
+    """One time value of the text (a plain slotted class: built for every number, so kept cheap)."""
+
+    __slots__ = ("value", "start", "end", "negative")
+
+    def __init__(self, value: float, start: int, end: int, negative: bool) -> None:
+        self.value = value
+        self.start = start
+        self.end = end
+        self.negative = negative
 
 
 def parse_time(token: str) -> float | None:
@@ -131,9 +148,10 @@ def parse_time(token: str) -> float | None:
 
 
 def _value(m: re.Match) -> float | None:
-    if m.group("num") is not None:
-        return float(m.group("num"))
-    parts = m.group("hms").replace(",", ".").split(":")
+    num = m.group(2)  # "num" (positional groups are faster to read than named ones)
+    if num is not None:
+        return float(num)
+    parts = m.group(1).replace(",", ".").split(":")
     secs = float(parts[-1])
     if secs >= 60:
         return None
@@ -175,20 +193,47 @@ def _is_range(text: str, a: _Tok, b: _Tok) -> bool:
     gap_start, gap_end = a.end, _begin(b)
     if gap_end - gap_start > _MAX_GAP or gap_end < gap_start:
         return False
+    # The separator is checked first (cheap, and it fails for most pairs), the exclusions after.
     gap = text[gap_start:gap_end]
-    before = text[max(0, _begin(a) - 24): _begin(a)]
-    if _EXCLUDE_BEFORE_RE.search(before):
-        return False
-    # dates such as 2024-05-01
-    if re.search(r"[0-9][-/]$", before) or re.match(r"[-/][0-9]", text[b.end: b.end + 2]):
-        return False
+    a0 = _begin(a)
+    before = text[max(0, a0 - 24): a0]
     if _RANGE_GAP_RE.fullmatch(gap):
+        pass
+    elif _AND_GAP_RE.fullmatch(gap):
+        if not _BETWEEN_BEFORE_RE.search(before):
+            return False
+    elif _COMMA_GAP_RE.fullmatch(gap):
+        if not (_OPEN_BEFORE_RE.search(before) and _CLOSE_AFTER_RE.match(text, b.end)):
+            return False
+    else:
+        return False
+    if _excluded(before):
+        return False
+    # dates such as 2024-05-01: a digit and "-" or "/" right before the first value or right after the second
+    if before[-1:] in ("-", "/") and "0" <= before[-2:-1] <= "9":
+        return False
+    return not (text[b.end:b.end + 1] in ("-", "/") and "0" <= text[b.end + 1:b.end + 2] <= "9")
+
+
+def _excluded(before: str) -> bool:
+    """``_EXCLUDE_BEFORE_RE.search(before)``, answered without the regular expression for the usual
+    case (the word before the value is plain ASCII): a scan of ``before`` is several times faster."""
+    i, k = len(before), 0
+    while k < 3 and i > 0 and (before[i - 1] in ".:" or before[i - 1].isspace()):
+        i, k = i - 1, k + 1
+    if i == 0:
+        return False
+    if before[i - 1] == "#":
         return True
-    if _AND_GAP_RE.fullmatch(gap) and _BETWEEN_BEFORE_RE.search(before):
-        return True
-    if _COMMA_GAP_RE.fullmatch(gap):
-        return bool(_OPEN_BEFORE_RE.search(before) and _CLOSE_AFTER_RE.match(text, b.end))
-    return False
+    j = i
+    while j > 0 and (before[j - 1].isalnum() or before[j - 1] == "_"):
+        j -= 1
+    word = before[j:i]
+    if not word:
+        return False
+    if not word.isascii() or word.lower() == "of":  # case folding beyond ASCII, "out of": ask the regex
+        return _EXCLUDE_BEFORE_RE.search(before) is not None
+    return word.lower() in _EXCLUDE_WORDS
 
 
 def _cued(text: str, t: _Tok, kw_ends: list[int], cue_re: re.Pattern) -> bool:
@@ -209,24 +254,37 @@ def find_span(text: str) -> SpanMatch | None:
     policies. None when there is none. Never raises on a string."""
     if not isinstance(text, str) or not text:
         return None
+    fast = _FAST_RE.fullmatch(text)
+    if fast is not None:
+        lo, hi = fast.start("a"), fast.end("unit")
+        return SpanMatch(float(fast.group("a")), float(fast.group("b")), lo, hi, text[lo:hi])
+    return _find_span_general(text)
+
+
+def _find_span_general(text: str) -> SpanMatch | None:
+    if _DIGIT_RE.search(text) is None:  # every time value has a digit
+        return None
     toks = _tokens(text)
     if not toks:
         return None
     limit = toks[-1].start + 1  # keywords after the last examined value cannot cue it
-    start_kw = [m.end() for m in _START_KW_RE.finditer(text, 0, limit)]
-    end_kw = [m.end() for m in _END_KW_RE.finditer(text, 0, limit)]
+    # Keyword positions are only needed when the first values do not already form a range: found lazily.
+    kw: list[list[int]] = []
     angled: _Tok | None = None
     end_cache: dict[int, bool] = {}
 
     def end_cued(j: int) -> bool:
         if j not in end_cache:
-            end_cache[j] = _cued(text, toks[j], end_kw, _END_CUE_RE)
+            end_cache[j] = _cued(text, toks[j], kw[1], _END_CUE_RE)
         return end_cache[j]
 
     for i, a in enumerate(toks):
         if i + 1 < len(toks) and _is_range(text, a, toks[i + 1]):
             return _match(text, a, toks[i + 1])
-        if start_kw and end_kw and _cued(text, a, start_kw, _START_CUE_RE):
+        if not kw:
+            kw = [[m.end() for m in _START_KW_RE.finditer(text, 0, limit)],
+                  [m.end() for m in _END_KW_RE.finditer(text, 0, limit)]]
+        if kw[0] and kw[1] and _cued(text, a, kw[0], _START_CUE_RE):
             j = next((j for j in range(i + 1, min(len(toks), i + 41)) if end_cued(j)), None)
             if j is None:  # keys in reverse order: {"end": 7, "start": 3}
                 j = next((j for j in range(i - 1, max(-1, i - 41), -1) if end_cued(j)), None)
@@ -248,13 +306,17 @@ def _match(text: str, a: _Tok, b: _Tok) -> SpanMatch:
     return SpanMatch(_signed(a), _signed(b), lo, hi, text[lo:hi])
 
 
-def apply_span_policy(start: float, end: float, duration: float | None = None, *, reversed: str = "swap",
-                      clamp: bool = True) -> tuple[float, float] | None:
-    """Apply the module's policies (negative -> None, reversed, clamping) to a raw span."""
+def _check_policy(duration: float | None, reversed: str) -> None:
     if reversed not in REVERSED_POLICIES:
         raise ValueError(f"reversed must be one of {list(REVERSED_POLICIES)}, got {reversed!r}")
     if duration is not None and (isinstance(duration, bool) or not math.isfinite(duration) or duration <= 0):
         raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
+
+
+def apply_span_policy(start: float, end: float, duration: float | None = None, *, reversed: str = "swap",
+                      clamp: bool = True) -> tuple[float, float] | None:
+    """Apply the module's policies (negative -> None, reversed, clamping) to a raw span."""
+    _check_policy(duration, reversed)
     try:
         s, e = float(start), float(end)
     except (TypeError, ValueError):
@@ -277,6 +339,6 @@ def parse_span(text: str, duration: float | None = None, *, reversed: str = "swa
     found = find_span(final_text(text))
     if found is None:
         # Also validate the arguments when nothing was found, so that misuse is never silent.
-        apply_span_policy(0.0, 0.0, duration, reversed=reversed, clamp=clamp)
+        _check_policy(duration, reversed)
         return None
     return apply_span_policy(found.start, found.end, duration, reversed=reversed, clamp=clamp)

@@ -15,7 +15,10 @@ def extract_tag(text: str, tag: str) -> str | None:
     """
     if not isinstance(text, str) or not tag:
         return None
-    low = text.lower()
+    return _extract(text, text.lower(), tag)
+
+
+def _extract(text: str, low: str, tag: str) -> str | None:
     open_t, close_t = f"<{tag.lower()}>", f"</{tag.lower()}>"
     i = low.find(open_t)
     if i < 0:
@@ -38,10 +41,13 @@ def answer_block(text: str) -> str:
     """
     if not isinstance(text, str):
         return ""
-    body = extract_tag(text, "answer")
+    return _answer_block(text, text.lower())
+
+
+def _answer_block(text: str, low: str) -> str:
+    body = _extract(text, low, "answer")
     if body is not None:
         return body
-    low = text.lower()
     i = low.find("<answer>")
     if i >= 0:
         return text[i + len("<answer>"):].strip()
@@ -57,9 +63,11 @@ def final_text(text: str) -> str:
     """
     if not isinstance(text, str):
         return ""
+    if "<" not in text:  # no tag at all (lower-casing cannot create one): skip the scans
+        return text.strip()
     low = text.lower()
     if "<answer>" in low:
-        return answer_block(text)
+        return _answer_block(text, low)
     j = low.rfind("</think>")
     if j >= 0:
         tail = text[j + len("</think>"):].strip()

@@ -12,7 +12,7 @@ is a data error raised as :class:`~videorl.target.TargetError` by whoever parses
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from videorl.target import Target
@@ -22,24 +22,53 @@ MAX_RESPONSE_CHARS = 65536
 This bounds the time a pathological generation can cost; GRPO responses are far shorter."""
 
 
-@dataclass(frozen=True)
 class RewardResult:
     """One reward value with its parts.
 
     ``score``: the reward. ``components``: named parts (stable names such as ``iou``, ``format``,
     ``accuracy``), each a float. ``reason``: a short human-readable explanation (why it is 0, what
     was parsed), for logs and ``videorl rewards score``.
+
+    ``reason`` may be given as a string, as a function of no arguments returning one, or as a tuple
+    ``(template, *args)`` read as ``template.format(*args)``: the last two are formatted only when
+    read (a training step reads none of the 4096 reasons it produces, and formatting them was a
+    fifth of the reward's time; a tuple of numbers also costs the garbage collector nothing). Treat
+    a result as immutable.
     """
 
-    score: float
-    components: dict[str, float] = field(default_factory=dict)
-    reason: str = ""
+    __slots__ = ("score", "components", "_reason")
+
+    def __init__(self, score: float, components: dict[str, float] | None = None,
+                 reason: str | Callable[[], str] | tuple[Any, ...] = "") -> None:
+        self.score = score
+        self.components = {} if components is None else components
+        self._reason = reason
+
+    @property
+    def reason(self) -> str:
+        r = self._reason
+        if not isinstance(r, str):
+            r = self._reason = r[0].format(*r[1:]) if isinstance(r, tuple) else r()
+        return r
 
     def as_dict(self) -> dict[str, float]:
         """``{"overall": score, **components}``: the flat numeric form the adapters return."""
         out = {"overall": float(self.score)}
         out.update({k: float(v) for k, v in self.components.items()})
         return out
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RewardResult):
+            return NotImplemented
+        return (self.score, self.components, self.reason) == (other.score, other.components, other.reason)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RewardResult, (self.score, self.components, self.reason))  # a lazy reason is formatted
+
+    def __repr__(self) -> str:
+        return f"RewardResult(score={self.score!r}, components={self.components!r}, reason={self.reason!r})"
 
 
 class UnsupportedTaskError(ValueError):
@@ -79,11 +108,14 @@ class Reward:
         self.__name__ = self.name
 
     def __call__(self, response: Any, target: Target) -> RewardResult:
-        if self.tasks is not None and target.task not in self.tasks:
+        tasks = self.tasks
+        if tasks is not None and target.task not in tasks:
             raise UnsupportedTaskError(
                 f"reward {self.name!r} scores tasks {list(self.tasks)}, not {target.task!r} "
                 f"(sample {target.id!r}); use a preset that dispatches on the task, e.g. 'default'")
-        return self.score(as_text(response), target)
+        if type(response) is not str or len(response) > MAX_RESPONSE_CHARS or "\x00" in response:
+            response = as_text(response)
+        return self.score(response, target)
 
     def score(self, text: str, target: Target) -> RewardResult:  # pragma: no cover - abstract
         raise NotImplementedError

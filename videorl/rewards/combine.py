@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,11 @@ class Composite(Reward):
         if normalize and total <= 0:
             raise ValueError("normalize=True needs a positive sum of weights")
         self._scale = 1.0 / total if normalize else 1.0
+        # (key, effective weight, the part's score function, the tasks it accepts or None): a part
+        # using the base __call__ is scored through .score directly, since the text is already coerced.
+        self._keys = tuple(key for key, _, _ in self.parts)
+        self._calls = [(key, w * self._scale, r.score if type(r).__call__ is Reward.__call__ else r,
+                        r.tasks if type(r).__call__ is Reward.__call__ else None, r) for key, w, r in self.parts]
 
     @classmethod
     def from_spec(cls, spec: Any) -> Composite:
@@ -116,18 +122,24 @@ class Composite(Reward):
         return tuple(names)
 
     def score(self, text: str, target: Target) -> RewardResult:
-        total, comps, reasons = 0.0, {}, []
+        total, comps = 0.0, {}
         results = []
-        for key, w, r in self.parts:
-            res = r(text, target)
+        task = target.task
+        for key, w, fn, tasks, r in self._calls:
+            res = r(text, target) if tasks is not None and task not in tasks else fn(text, target)  # r raises
             results.append(res)
-            total += w * self._scale * res.score
+            total += w * res.score
             comps[key] = float(res.score)
-            reasons.append(f"{key}={res.score:.4g} ({res.reason})" if res.reason else f"{key}={res.score:.4g}")
         for res in results:
             for sub, v in res.components.items():
-                comps.setdefault(sub, float(v))
-        return RewardResult(total, comps, "; ".join(reasons))
+                if sub not in comps:
+                    comps[sub] = float(v)
+        return RewardResult(total, comps, partial(_reasons, self._keys, results))
+
+
+def _reasons(keys: tuple[str, ...], results: list[RewardResult]) -> str:
+    return "; ".join(f"{key}={res.score:.4g} ({res.reason})" if res.reason else f"{key}={res.score:.4g}"
+                     for key, res in zip(keys, results, strict=True))
 
 
 def composite(spec: Any = None, **kwargs: Any) -> Composite:

@@ -80,8 +80,9 @@ class FormatReward(Reward):
             raise ValueError(f"format mode must be one of {FORMAT_MODES}, got {mode!r}")
         self.mode = mode
         self.strip = strip
+        # The only two possible results, built once (results are immutable): no allocation per response.
+        self._results = (RewardResult(0.0, {"format": 0.0}, f"format {mode}: layout not followed"),
+                         RewardResult(1.0, {"format": 1.0}, f"format {mode}: ok"))
 
     def score(self, text: str, target: Target) -> RewardResult:
-        ok = check_format(text, self.mode, strip=self.strip)
-        reason = f"format {self.mode}: " + ("ok" if ok else "layout not followed")
-        return RewardResult(float(ok), {"format": float(ok)}, reason)
+        return self._results[check_format(text, self.mode, strip=self.strip)]

@@ -68,12 +68,13 @@ class IoUReward(Reward):
         self.threshold = threshold
 
     def score(self, text: str, target: Target) -> RewardResult:
-        pred = predicted_span(text, target.duration, reversed=self.reversed, clamp=self.clamp)
+        pred = parse_span(text, target.duration, reversed=self.reversed, clamp=self.clamp)
         if pred is None:
             return RewardResult(0.0, {"iou": 0.0}, "no span")
-        v = best(iou, pred, target.spans)
+        spans = target.spans
+        v = iou(pred, spans[0]) if len(spans) == 1 else best(iou, pred, spans)
         s = float(v >= self.threshold) if self.threshold is not None else v
-        return RewardResult(s, {"iou": v}, f"span {_fmt(pred)}: IoU {v:.4f}")
+        return RewardResult(s, {"iou": v}, ("span {:.2f}-{:.2f}: IoU {:.4f}", pred[0], pred[1], v))
 
 
 OVERLAP_MODES = ("recall", "precision", "f1")
@@ -108,7 +109,7 @@ class OverlapReward(Reward):
         r, p, f = sc["iog"], sc["iop"], sc["f1"]
         comps = {"recall": r, "precision": p, "f1": f}
         return RewardResult(comps[self.mode], comps,
-                            f"span {_fmt(pred)}: recall {r:.4f} precision {p:.4f} F1 {f:.4f}")
+                            ("span {:.2f}-{:.2f}: recall {:.4f} precision {:.4f} F1 {:.4f}", pred[0], pred[1], r, p, f))
 
 
 @register("step_consistency")

@@ -1,4 +1,5 @@
-"""Scoring: the IoU family, per-sample metrics in percent, aggregation, and NExT-GQA's official metrics.
+"""Scoring: the IoU family, per-sample metrics in percent, aggregation, and the official protocols
+(Charades-STA / ActivityNet ``eval_tvg.py``, NExT-GQA ``eval_ground.py``).
 
 ``import videorl.scoring`` loads only the standard library; numpy is imported by
 :func:`iou_matrix` when it is called.
@@ -21,6 +22,7 @@ from videorl.scoring.metrics import (
     score_sample,
 )
 from videorl.scoring.nextgqa import evaluate_nextgqa, nextgqa_iou_iop, nextgqa_sample, segment_iou_iop
+from videorl.scoring.official import PROTOCOLS, raw_gt_spans, tvg_iou, tvg_sample
 
 __all__ = [
     "CAPTION_METRICS",
@@ -29,6 +31,7 @@ __all__ = [
     "MCQ_METRICS",
     "MISSING_POLICIES",
     "OPEN_QA_METRICS",
+    "PROTOCOLS",
     "R1_THRESHOLDS",
     "aggregate",
     "evaluate_nextgqa",
@@ -42,6 +45,9 @@ __all__ = [
     "nextgqa_iou_iop",
     "nextgqa_sample",
     "normalize_answer",
+    "raw_gt_spans",
     "score_sample",
     "segment_iou_iop",
+    "tvg_iou",
+    "tvg_sample",
 ]

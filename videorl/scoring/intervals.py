@@ -28,11 +28,16 @@ Interval = Sequence[float]
 
 
 def _parts(pred: Interval, gt: Interval) -> tuple[float, float, float]:
+    # Comparisons instead of max()/min() calls: this runs once per reward and per metric sample.
     ps, pe = float(pred[0]), float(pred[1])
     gs, ge = float(gt[0]), float(gt[1])
-    lp, lg = max(0.0, pe - ps), max(0.0, ge - gs)
-    inter = max(0.0, min(pe, ge) - max(ps, gs)) if lp > 0 and lg > 0 else 0.0
-    return inter, lp, lg
+    lp = pe - ps if pe > ps else 0.0
+    lg = ge - gs if ge > gs else 0.0
+    if lp > 0 and lg > 0:
+        lo = ps if ps > gs else gs
+        hi = pe if pe < ge else ge
+        return (hi - lo if hi > lo else 0.0), lp, lg
+    return 0.0, lp, lg
 
 
 def iou(pred: Interval, gt: Interval) -> float:

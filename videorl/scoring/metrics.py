@@ -22,6 +22,11 @@ Metrics per task (thresholds are inclusive: IoU >= 0.5 counts for ``R1@0.5``):
   an / the removed, whitespace collapsed), ``parse_fail`` (empty answer).
 - ``caption``: no automatic metric here (judge-based scores live elsewhere); only the count.
 
+These are videorl's own policies (``protocol="videorl"``, the default, shared with the rewards).
+``protocol="official"`` reproduces the reference evaluators for ``grounding`` (``eval_tvg.py``) and
+``grounded_qa`` (NExT-GQA's ``eval_ground.py``) instead: same metric names, their arithmetic on the
+raw annotation spans (see :mod:`videorl.scoring.official`).
+
 Unparseable output: ``parse_fail`` 100, every other metric 0, and the sample stays in the
 denominator. :func:`aggregate` with ``nextgqa_missing="skip"`` reproduces the official NExT-GQA
 behaviour instead: questions whose span could not be read are left out of the denominator of the
@@ -37,11 +42,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from videorl.parse import apply_span_policy, final_text, parse_grounded, parse_option, parse_span
+from videorl.parse import apply_span_policy, final_text, find_span, parse_grounded, parse_option, parse_span
 from videorl.parse.spans import REVERSED_POLICIES
 from videorl.record import LETTERS, SampleRecord
 from videorl.scoring.intervals import interval_scores
 from videorl.scoring.nextgqa import nextgqa_sample
+from videorl.scoring.official import check_protocol, given_span, raw_gt_spans, tvg_sample
 
 R1_THRESHOLDS = (0.3, 0.5, 0.7)
 GROUNDING_METRICS = ("R1@0.3", "R1@0.5", "R1@0.7", "mIoU", "parse_fail")
@@ -94,7 +100,8 @@ def _given_answer(value: Any, options: Sequence[str]) -> str | None:
 
 
 def score_sample(record: SampleRecord, prediction: str | None = None, *, prediction_span: Any = None,
-                 prediction_answer: Any = None, reversed: str = "swap", clamp: bool = True) -> dict[str, Any]:
+                 prediction_answer: Any = None, reversed: str = "swap", clamp: bool = True,
+                 protocol: str = "videorl") -> dict[str, Any]:
     """Score one model output on one record (see the module docstring for the metrics).
 
     ``prediction`` is the model's text; ``prediction_span`` ([s, e] on the model clock) and
@@ -102,11 +109,16 @@ def score_sample(record: SampleRecord, prediction: str | None = None, *, predict
     already-parsed alternatives and take precedence over the text for their part. Returns
     ``{"parsed_span": [s, e] | None, "parsed_answer": str | None, <metric>: percent, ...}``.
 
+    ``protocol="official"`` scores grounding and grounded QA as the reference evaluators do
+    (:mod:`videorl.scoring.official`: raw ground truth, spans as written, their arithmetic);
+    ``reversed`` and ``clamp`` do not apply then. Same keys either way.
+
     Raises ValueError when neither a prediction nor the needed parsed field is given, or when a
     parsed field is malformed (not when the text is garbage: that is a parse failure).
     """
     if reversed not in REVERSED_POLICIES:
         raise ValueError(f"reversed must be one of {list(REVERSED_POLICIES)}, got {reversed!r}")
+    official = check_protocol(protocol) == "official"
     if prediction is not None and not isinstance(prediction, str):
         raise ValueError(f"prediction must be a string, got {type(prediction).__name__}")
     task = record.task
@@ -119,7 +131,16 @@ def score_sample(record: SampleRecord, prediction: str | None = None, *, predict
     duration = record.view_duration
     out: dict[str, Any] = {"parsed_span": None, "parsed_answer": None}
 
-    if task == "grounding":
+    if task == "grounding" and official:
+        if prediction_span is not None:
+            span = given_span(prediction_span)
+        else:
+            found = find_span(final_text(prediction or ""))
+            span = None if found is None else (found.start, found.end)
+        out["parsed_span"] = None if span is None else [span[0], span[1]]
+        out.update(tvg_sample(span, raw_gt_spans(record)))
+        out["parse_fail"] = 100.0 if span is None else 0.0
+    elif task == "grounding":
         span = (_given_span(prediction_span, duration, reversed, clamp) if prediction_span is not None
                 else parse_span(prediction or "", duration, reversed=reversed, clamp=clamp))
         out["parsed_span"] = None if span is None else [span[0], span[1]]
@@ -137,16 +158,17 @@ def score_sample(record: SampleRecord, prediction: str | None = None, *, predict
     elif task == "grounded_qa":
         letter, span = (None, None)
         if prediction is not None:
-            letter, span = parse_grounded(prediction, record.options, duration, reversed=reversed, clamp=False)
+            letter, span = parse_grounded(prediction, record.options, duration, as_written=official,
+                                          reversed=reversed, clamp=False)
         if prediction_span is not None:
-            span = _given_span(prediction_span, duration, reversed, False)
+            span = given_span(prediction_span) if official else _given_span(prediction_span, duration, reversed, False)
         if prediction_answer is not None:
             letter = _given_answer(prediction_answer, record.options)
         out["parsed_span"] = None if span is None else [span[0], span[1]]
         out["parsed_answer"] = letter
         correct = letter is not None and letter == record.answer
         out["Acc@QA"] = 100.0 if correct else 0.0
-        out.update(nextgqa_sample(span, record.view_spans(), correct))
+        out.update(nextgqa_sample(span, raw_gt_spans(record) if official else record.view_spans(), correct))
         out["parse_fail"] = 100.0 if letter is None or span is None else 0.0
     else:  # open_qa, caption
         if prediction_answer is not None:

@@ -8,7 +8,7 @@ One ``grounding`` record per (segment, sentence) pair:
   turned into one space (11,638 val_1 sentences start with spaces, 2 contain ``\\n``);
 - ``spans`` = ``[[start, min(end, duration)]]``: 134 val_1 segments end after the duration by at
   most 0.01 s (float artefacts such as a duration of ``95.03999999999999`` and an end of ``95.04``);
-  each cut is reported;
+  each cut is reported, and the file's span is kept in ``raw_spans`` (for the official protocol);
 - ``video`` = ``v_<id><ext>``; with ``--video-dir`` the converter also accepts ``<id><ext>``
   (without the prefix) and keeps whichever exists, trying each extension in order.
 
@@ -80,7 +80,8 @@ def convert(annotations: str | os.PathLike, *, split: str = "val_1", video_dir: 
                 if clamped != span:
                     meta["span_original"] = span
                 col.add(SampleRecord(id=rec_id, video=video, duration=duration, task="grounding", query=query,
-                                     spans=[clamped], meta=meta), f"{where_file}:{line}")
+                                     spans=[clamped], meta=meta, raw_spans=None if clamped == span else [span]),
+                        f"{where_file}:{line}")
             except RecordError as err:
                 col.fail(err.at(ann, line))
                 continue

@@ -7,7 +7,8 @@ Input (see the dataset notes): one query per line, times in seconds; durations c
 - ``video`` = ``<vid><ext>`` (relative; ``--video-dir`` is only used to check that it exists),
 - ``spans`` = ``[[start, min(end, duration)]]``: 562 test spans end after the duration by up to
   1.5 s and are clamped; each cut is listed in the report and the original span is kept in
-  ``meta.span_original``.
+  ``raw_spans`` (scored by ``videorl score --protocol official``, as the reference evaluators do)
+  and in ``meta.span_original``.
 
 Rejected (error, or skipped with ``skip_invalid``): a line without ``##``, a head that is not
 ``VID START END``, non-numeric times, an empty sentence, a video missing from the durations file,
@@ -111,4 +112,4 @@ def _record(line: str, n: int, split: str, durs: dict[str, float], locator: Vide
     if clamped != span:
         meta["span_original"] = span
     return SampleRecord(id=rec_id, video=locator.find([vid]), duration=duration, task="grounding", query=query,
-                        spans=[clamped], meta=meta)
+                        spans=[clamped], meta=meta, raw_spans=None if clamped == span else [span])

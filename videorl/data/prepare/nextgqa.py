@@ -13,7 +13,7 @@ One ``grounded_qa`` record per CSV row:
   overlap in the released files; the official evaluation scores the best one). Spans starting
   below 0 (36 in test, at -0.1 or -0.2 s, although the upstream notes say none do) are clamped to 0,
   spans ending after the duration (3 in val) to the duration; every cut is reported and the
-  original spans are kept in ``meta.spans_original``;
+  original spans are kept in ``raw_spans`` (scored by the official protocol) and ``meta.spans_original``;
 - ``duration`` = gsub's integer ``duration`` (``round(frame_count / fps)``, the clock of the official
   spans); ``meta`` keeps ``frame_count`` and ``fps`` so the exact ``frame_count / fps`` is available;
 - ``video`` = ``map_vid_vidorID.json[video_id] + ext`` (``<folder>/<video_id>.mp4``) when a map is
@@ -159,4 +159,5 @@ def _record(row: dict, split: str, grounding: dict, vmap: dict[str, str], locato
         meta["fps"] = parse_seconds(entry["fps"], "gsub.fps")
     stem = vmap.get(vid, vid)
     return SampleRecord(id=rec_id, video=locator.find([stem]), duration=duration, task="grounded_qa",
-                        query=question, spans=spans, options=options, answer=LETTERS[first], meta=meta)
+                        query=question, spans=spans, options=options, answer=LETTERS[first], meta=meta,
+                        raw_spans=None if spans == originals else originals)

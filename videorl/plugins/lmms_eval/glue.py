@@ -53,7 +53,7 @@ def doc_to_target(doc: dict[str, Any]) -> str:
     return answer_text(doc_record(doc), "direct")
 
 
-def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
+def process_results(doc: dict[str, Any], results: list[Any], *, protocol: str = "videorl") -> dict[str, float]:
     """Score one sample: ``{metric: value in percent}`` for every metric of the record's task."""
     from videorl.scoring import metrics_for, score_sample
 
@@ -61,5 +61,14 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
     text = results[0] if results else ""
     if not isinstance(text, str):  # some backends return None or a structured object on failure
         text = "" if text is None else str(text)
-    scored = score_sample(record, text)
+    scored = score_sample(record, text, protocol=protocol)
     return {name: float(scored[name]) for name in metrics_for(record.task)}
+
+
+def process_results_official(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
+    """:func:`process_results` under the official protocol (the ``*_official`` task variants):
+    the reference evaluators' arithmetic on the raw annotation spans (``videorl.scoring.official``).
+    Same metric names. In lmms-eval's plain mean a grounded-QA answer without a readable span counts
+    as 0 (``videorl score --protocol official`` on the logged samples skips it, as NExT-GQA's script
+    does)."""
+    return process_results(doc, results, protocol="official")
