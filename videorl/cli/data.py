@@ -88,6 +88,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="skip records with a clip when no frame cache is given (default: error)")
         sp.add_argument("--strict-videos", action="store_true",
                         help="fail when a video file does not exist (default: warn and count)")
+        sp.add_argument("--overlay", default=None, metavar="SPEC",
+                        help="draw timestamps/subtitles on the extracted frames (needs --frames-cache): absolute, "
+                             "relative, and/or subtitles:PATH joined with '+' (see docs/data.md)")
         sp.set_defaults(func=run)
     e.add_argument("--allow-fps", action="store_true",
                    help="allow --fps other than 2 with --frames-cache (qwen-vl-utils assumes 2 fps for frame lists)")
@@ -142,7 +145,7 @@ def _prepare(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     kw = {"name": args.name, "style": args.style, "video_dir": args.video_dir, "frames_cache": args.frames_cache,
           "fps": args.fps, "max_pixels": args.max_pixels, "min_pixels": args.min_pixels, "skip_clipped": args.skip_clipped,
-          "strict_videos": args.strict_videos}
+          "strict_videos": args.strict_videos, "overlay": args.overlay}
     if args.host == "easyr1":
         from videorl.data.export_easyr1 import export_easyr1
         summary = export_easyr1(args.records, args.out, allow_fps=args.allow_fps, **kw)
