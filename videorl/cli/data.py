@@ -9,6 +9,8 @@
     videorl data export easyr1 RECORDS.jsonl --out DIR [--style r1]
     videorl data export llamafactory RECORDS.jsonl --out DIR [--style r1]
     videorl data mix A.jsonl B.jsonl --weights 0.7 0.3 --size 1000 --seed 0 --out mix.jsonl
+    videorl data overlay | darkevent | mixvidqa | relevant-frames | import | export-format | select ...
+      (the reference methods' data tools, see videorl/cli/data_tools.py and docs/data.md)
 """
 
 from __future__ import annotations
@@ -103,6 +105,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     mx.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     mx.add_argument("--out", required=True, help="output JSONL (a .report.json is written beside it)")
     mx.set_defaults(func=run)
+
+    from videorl.cli import data_tools  # the reference methods' tools: overlay, darkevent, mixvidqa, ...
+
+    data_tools.add_parsers(sub)
+    for name in data_tools.COMMANDS:
+        sub.choices[name].set_defaults(func=data_tools.run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from videorl.record import RecordError, SampleRecord, read_records, resolve_video
+from videorl.record import RecordError, SampleRecord, resolve_video
 from videorl.video.errors import VideoError
 
 
