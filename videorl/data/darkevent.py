@@ -1,8 +1,9 @@
 """DarkEventInfer (VersaVid-R1 / VidBridge-R1): black out one event of a video; the model infers it.
 
 :func:`mask_video` re-encodes a video with PyAV, replacing the frames of ``[s, e]`` by black and
-keeping everything else: the same frame count, the same presentation timestamps (so the duration
-and frame rate are unchanged), the same size (an odd width or height loses its last column / row,
+keeping everything else: the same frame count, the same presentation timestamps (so the frame
+rate and the duration are unchanged; with a variable rate the last frame's display time is the
+previous gap, as the MP4 muxer sets it), the same size (an odd width or height loses its last column / row,
 as yuv420p needs). Frame ``i`` (at ``t_i`` seconds from the first frame, shown until ``t_{i+1}``)
 is blacked out when its display interval overlaps the span: ``t_i < e`` and ``t_{i+1} > s``, so
 no instant of ``[s, e]`` shows the event. The output has no audio track (audio would give the
