@@ -103,7 +103,7 @@ def test_lwt235(tmp_path, videos):
     assert a.clip == [4.2, 29.1] and a.spans == [[pytest.approx(15.5), pytest.approx(19.2)]] and a.duration == 40.0
     assert a.meta["qid"] == "q1" and a.id == "lwt235/train/q1"
     assert b.spans == [[2.0, 10.0]] and b.query == "dog jumps"  # end 10.5 > duration 10: cut and reported
-    assert col.report.clamped[0]["before"] == [2.0, 10.5]
+    assert col.report.clamped[0]["before"] == [2.0, 10.5] and col.report.clamped[0]["where"].endswith("l.jsonl:2")
     back = module("lwt235").export_item(a)
     assert back["timestamp"] == [11.3, 15.0] and back["duration"] == 24.9 and back["video_start"] == 4.2
     assert {k: back[k] for k in LWT[0]} == LWT[0]

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from videorl.data.prepare.common import read_text
-from videorl.record import LETTERS, RecordError
+from videorl.data.prepare.common import Collector, read_text
+from videorl.data.report import PrepareReport
+from videorl.record import LETTERS, RecordError, SampleRecord
 
 _OPTION_LINE = re.compile(r"^\s*\(?([A-Z])[.):]\s+(.+?)\s*$")
 
@@ -132,3 +134,45 @@ def fmt_clock(seconds: float) -> str:
     """Seconds to ``MM:SS`` (``HH:MM:SS`` from an hour), whole seconds rounded."""
     s = int(round(seconds))
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+
+
+@dataclass
+class Context:
+    """What an item converter gets besides the item: names, the report and the durations."""
+
+    dataset: str
+    split: str
+    report: PrepareReport
+    durations: Durations | None
+    where: str = ""
+    """``file:line`` of the current item (for report entries)."""
+
+    def meta(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "split": self.split}
+
+
+def convert_items(path: str | os.PathLike, dataset: str, split: str, video_dir: str | os.PathLike | None,
+                  skip_invalid: bool, one: Callable[[Context, int, Any], SampleRecord], *,
+                  probe: bool = True) -> Collector:
+    """Run ``one(context, index, item)`` over the items of ``path`` with the converters' error policy.
+
+    Image items (``image`` and no ``video``, or ``data_type: image``) are skipped and counted
+    (``image_items_skipped``); each record's task is counted. ``probe``: durations are read from
+    the videos (``Durations``); without it ``context.durations`` is only set when ``video_dir`` is.
+    """
+    report = PrepareReport(dataset, split, sources={"annotations": str(path)},
+                           video_dir=None if video_dir is None else str(video_dir))
+    col = Collector(report, skip_invalid=skip_invalid)
+    ctx = Context(dataset, split, report, Durations(video_dir) if probe or video_dir is not None else None)
+    for n, (line, item) in enumerate(json_items(path)):
+        ctx.where = f"{path}:{line}"
+        try:
+            if isinstance(item, dict) and (("video" not in item and "image" in item) or item.get("data_type") == "image"):
+                report.count("image_items_skipped")
+                continue
+            rec = one(ctx, n, item)
+            col.add(rec, f"{path}:{line}")
+            report.count(rec.task)
+        except RecordError as err:
+            col.fail(err.at(path, line))
+    return col

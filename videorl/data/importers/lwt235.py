@@ -22,9 +22,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from videorl.data.importers.common import Durations, json_items, need
+from videorl.data.importers.common import Context, convert_items, need
 from videorl.data.prepare.common import Collector, clamp_span, clean_text, parse_seconds
-from videorl.data.report import PrepareReport
 from videorl.record import RecordError, SampleRecord
 
 DATASET = "lwt235"
@@ -40,55 +39,47 @@ def _number(item: dict[str, Any], key: str) -> float:
 
 def convert(path: str | os.PathLike, *, split: str = "train", video_dir: str | os.PathLike | None = None,
             skip_invalid: bool = False) -> Collector:
-    report = PrepareReport(DATASET, split, sources={"annotations": str(path)},
-                           video_dir=None if video_dir is None else str(video_dir))
-    col = Collector(report, skip_invalid=skip_invalid)
-    durations = Durations(video_dir) if video_dir is not None else None
-    for n, (line, item) in enumerate(json_items(path)):
-        try:
-            video = need(item, "video")
-            for k in ("duration", "timestamp", "sentence"):
-                need(item, k, (int, float) if k == "duration" else list if k == "timestamp" else str)
-            dur = _number(item, "duration")
-            if dur <= 0:
-                raise RecordError(f"must be > 0, got {item['duration']!r}", field="duration")
-            ts = item["timestamp"]
-            if len(ts) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in ts):
-                raise RecordError(f"must be [start, end] numbers, got {ts!r}", field="timestamp")
-            s, e = float(ts[0]), float(ts[1])
-            if s < 0 or not e > s:
-                raise RecordError(f"needs 0 <= start < end, got {ts!r}", field="timestamp")
-            if s >= dur:
-                raise RecordError(f"starts at or after the duration ({dur}), got {ts!r}", field="timestamp")
-            sentence, _ = clean_text(item["sentence"], "sentence")
-            rid = f"{DATASET}/{split}/{item.get('qid', n)}"
-            span = clamp_span([s, e], dur, rec_id=rid, where=f"{path}:{line}", field="timestamp", report=report)
-            clip = None
-            meta: dict[str, Any] = {"dataset": DATASET, "split": split}
-            meta.update({k: v for k, v in item.items() if k not in KNOWN})
-            if "video_start" in item or "video_end" in item:
-                v0 = _number(item, "video_start") if "video_start" in item else 0.0
-                v1 = _number(item, "video_end") if "video_end" in item else v0 + dur
-                if v0 < 0 or not v1 > v0:
-                    raise RecordError(f"needs 0 <= video_start < video_end, got [{v0}, {v1}]", field="video_start")
-                clip = [v0, v1]
-                span = [span[0] + v0, min(span[1] + v0, v1)]
-                if durations is not None:
-                    file_dur = durations.get(video)
-                else:
-                    file_dur, meta["duration_from"] = v1, "video_end (file not probed)"
-                if clip[1] > file_dur + 0.05:
-                    raise RecordError(f"ends after the video file ({file_dur:g} s)", field="video_end")
-                clip[1] = min(clip[1], file_dur)
-            else:
-                file_dur = durations.get(video) if durations is not None else dur
-            rec = SampleRecord(id=rid, video=video, duration=file_dur, task="grounding", query=sentence,
-                               spans=[span], clip=clip, meta=meta)
-            col.add(rec, f"{path}:{line}")
-            report.count("grounding")
-        except RecordError as err:
-            col.fail(err.at(path, line))
-    return col
+    return convert_items(path, DATASET, split, video_dir, skip_invalid, _one, probe=False)
+
+
+def _one(ctx: Context, n: int, item: Any) -> SampleRecord:
+    video = need(item, "video")
+    for k, kind in (("duration", (int, float)), ("timestamp", list), ("sentence", str)):
+        need(item, k, kind)
+    dur = _number(item, "duration")
+    if dur <= 0:
+        raise RecordError(f"must be > 0, got {item['duration']!r}", field="duration")
+    ts = item["timestamp"]
+    if len(ts) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in ts):
+        raise RecordError(f"must be [start, end] numbers, got {ts!r}", field="timestamp")
+    s, e = float(ts[0]), float(ts[1])
+    if s < 0 or not e > s:
+        raise RecordError(f"needs 0 <= start < end, got {ts!r}", field="timestamp")
+    if s >= dur:
+        raise RecordError(f"starts at or after the duration ({dur}), got {ts!r}", field="timestamp")
+    sentence, _ = clean_text(item["sentence"], "sentence")
+    rid = f"{DATASET}/{ctx.split}/{item.get('qid', n)}"
+    span = clamp_span([s, e], dur, rec_id=rid, where=ctx.where, field="timestamp", report=ctx.report)
+    clip = None
+    meta = {**ctx.meta(), **{k: v for k, v in item.items() if k not in KNOWN}}
+    if "video_start" in item or "video_end" in item:
+        v0 = _number(item, "video_start") if "video_start" in item else 0.0
+        v1 = _number(item, "video_end") if "video_end" in item else v0 + dur
+        if v0 < 0 or not v1 > v0:
+            raise RecordError(f"needs 0 <= video_start < video_end, got [{v0}, {v1}]", field="video_start")
+        clip = [v0, v1]
+        span = [span[0] + v0, min(span[1] + v0, v1)]
+        if ctx.durations is not None:
+            file_dur = ctx.durations.get(video)
+        else:
+            file_dur, meta["duration_from"] = v1, "video_end (file not probed)"
+        if clip[1] > file_dur + 0.05:
+            raise RecordError(f"ends after the video file ({file_dur:g} s)", field="video_end")
+        clip[1] = min(clip[1], file_dur)
+    else:
+        file_dur = ctx.durations.get(video) if ctx.durations is not None else dur
+    return SampleRecord(id=rid, video=video, duration=file_dur, task="grounding", query=sentence, spans=[span],
+                        clip=clip, meta=meta)
 
 
 def export_item(rec: SampleRecord) -> dict[str, Any]:

@@ -16,9 +16,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from videorl.data.importers.common import Durations, answer_letter, json_items, need, split_options
+from videorl.data.importers.common import Context, answer_letter, convert_items, need, split_options
 from videorl.data.prepare.common import Collector
-from videorl.data.report import PrepareReport
 from videorl.parse import answer_block
 from videorl.record import LETTERS, RecordError, SampleRecord
 
@@ -28,41 +27,31 @@ TYPES = {"MCQA": "mcq", "DarkEventInfer": "open_qa", "MixVidQA": "open_qa", "cap
 
 def convert(path: str | os.PathLike, *, split: str = "train", video_dir: str | os.PathLike | None = None,
             skip_invalid: bool = False) -> Collector:
-    report = PrepareReport(DATASET, split, sources={"annotations": str(path)},
-                           video_dir=None if video_dir is None else str(video_dir))
-    col = Collector(report, skip_invalid=skip_invalid)
-    durations = Durations(video_dir)
-    for n, (line, item) in enumerate(json_items(path)):
-        try:
-            if isinstance(item, dict) and "video" not in item and "image" in item:
-                report.count("image_items_skipped")
-                continue
-            problem, solution = need(item, "problem"), need(item, "solution")
-            ptype = need(item, "problem_type")
-            if ptype not in TYPES:
-                raise RecordError(f"must be one of {sorted(TYPES)}, got {ptype!r}", field="problem_type")
-            video = need(item, "video")
-            answer = answer_block(solution)
-            if not answer:
-                raise RecordError("is empty", field="solution")
-            common = {"id": f"{DATASET}/{split}/{n}", "video": video, "duration": durations.get(video),
-                      "meta": {"dataset": DATASET, "split": split, "problem_type": ptype}}
-            if TYPES[ptype] == "mcq":
-                query, options = split_options(problem)
-                letter = answer_letter(answer, len(options)) if options else None
-                if not options:
-                    raise RecordError("an MCQA problem needs option lines 'A. ...'", field="problem")
-                if letter is None:
-                    raise RecordError(f"the answer {answer!r} is not one of the option letters "
-                                      f"{list(LETTERS[:len(options)])}", field="solution")
-                rec = SampleRecord(task="mcq", query=query, options=options, answer=letter, **common)
-            else:
-                rec = SampleRecord(task=TYPES[ptype], query=problem.strip(), answer=answer, **common)
-            col.add(rec, f"{path}:{line}")
-            report.count(ptype)
-        except RecordError as err:
-            col.fail(err.at(path, line))
-    return col
+    return convert_items(path, DATASET, split, video_dir, skip_invalid, _one)
+
+
+def _one(ctx: Context, n: int, item: Any) -> SampleRecord:
+    problem, solution = need(item, "problem"), need(item, "solution")
+    ptype = need(item, "problem_type")
+    if ptype not in TYPES:
+        raise RecordError(f"must be one of {sorted(TYPES)}, got {ptype!r}", field="problem_type")
+    video = need(item, "video")
+    answer = answer_block(solution)
+    if not answer:
+        raise RecordError("is empty", field="solution")
+    ctx.report.count(ptype)
+    common = {"id": f"{DATASET}/{ctx.split}/{n}", "video": video, "duration": ctx.durations.get(video),
+              "meta": {**ctx.meta(), "problem_type": ptype}}
+    if TYPES[ptype] != "mcq":
+        return SampleRecord(task=TYPES[ptype], query=problem.strip(), answer=answer, **common)
+    query, options = split_options(problem)
+    if not options:
+        raise RecordError("an MCQA problem needs option lines 'A. ...'", field="problem")
+    letter = answer_letter(answer, len(options))
+    if letter is None:
+        raise RecordError(f"the answer {answer!r} is not one of the option letters "
+                          f"{list(LETTERS[:len(options)])}", field="solution")
+    return SampleRecord(task="mcq", query=query, options=options, answer=letter, **common)
 
 
 def export_item(rec: SampleRecord) -> dict[str, Any]:

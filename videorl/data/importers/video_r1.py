@@ -19,9 +19,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from videorl.data.importers.common import Durations, answer_letter, json_items, need, strip_letter
+from videorl.data.importers.common import Context, answer_letter, convert_items, need, strip_letter
 from videorl.data.prepare.common import Collector
-from videorl.data.report import PrepareReport
 from videorl.parse import answer_block
 from videorl.record import LETTERS, RecordError, SampleRecord
 
@@ -43,49 +42,36 @@ def video_path(item: dict[str, Any]) -> str:
 
 def convert(path: str | os.PathLike, *, split: str = "train", video_dir: str | os.PathLike | None = None,
             skip_invalid: bool = False) -> Collector:
-    report = PrepareReport(DATASET, split, sources={"annotations": str(path)},
-                           video_dir=None if video_dir is None else str(video_dir))
-    col = Collector(report, skip_invalid=skip_invalid)
-    durations = Durations(video_dir)
-    for n, (line, item) in enumerate(json_items(path)):
-        try:
-            if isinstance(item, dict) and item.get("data_type") == "image":
-                report.count("image_items_skipped")
-                continue
-            problem = item.get("problem") if isinstance(item, dict) and item.get("problem") else need(item, "query")
-            if not isinstance(problem, str):
-                raise RecordError(f"must be a string, got {problem!r}", field="problem")
-            solution = need(item, "solution")
-            video = video_path(item)
-            options = item.get("options") or []
-            if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
-                raise RecordError(f"must be a list of strings, got {options!r}", field="options")
-            answer = answer_block(solution)
-            meta: dict[str, Any] = {"dataset": DATASET, "split": split}
-            for k in ("problem_type", "problem_id", "data_source", "path", "vid"):
-                if k in item:
-                    meta[k] = item[k]
-            if "relevant_sample_frames" in item:
-                meta["video_mtr_relevant_sample_frames"] = item["relevant_sample_frames"]
-            pid = item.get("problem_id")
-            rid = f"{DATASET}/{split}/{pid if pid is not None else n}"
-            common = {"id": rid, "video": video, "duration": durations.get(video), "meta": meta}
-            if options:
-                letter = answer_letter(answer, len(options))
-                if letter is None:
-                    raise RecordError(f"the answer {answer!r} is not one of the option letters "
-                                      f"{list(LETTERS[:len(options)])}", field="solution")
-                rec = SampleRecord(task="mcq", query=problem.strip(),
-                                   options=[strip_letter(o, i) for i, o in enumerate(options)], answer=letter, **common)
-            else:
-                if not answer:
-                    raise RecordError("is empty", field="solution")
-                rec = SampleRecord(task="open_qa", query=problem.strip(), answer=answer, **common)
-            col.add(rec, f"{path}:{line}")
-            report.count(rec.task)
-        except RecordError as err:
-            col.fail(err.at(path, line))
-    return col
+    return convert_items(path, DATASET, split, video_dir, skip_invalid, _one)
+
+
+def _one(ctx: Context, n: int, item: Any) -> SampleRecord:
+    problem = item.get("problem") if isinstance(item, dict) and item.get("problem") else need(item, "query")
+    if not isinstance(problem, str):
+        raise RecordError(f"must be a string, got {problem!r}", field="problem")
+    solution = need(item, "solution")
+    video = video_path(item)
+    options = item.get("options") or []
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise RecordError(f"must be a list of strings, got {options!r}", field="options")
+    answer = answer_block(solution)
+    meta = {**ctx.meta(), **{k: item[k] for k in ("problem_type", "problem_id", "data_source", "path", "vid")
+                             if k in item}}
+    if "relevant_sample_frames" in item:
+        meta["video_mtr_relevant_sample_frames"] = item["relevant_sample_frames"]
+    pid = item.get("problem_id")
+    common = {"id": f"{DATASET}/{ctx.split}/{pid if pid is not None else n}", "video": video,
+              "duration": ctx.durations.get(video), "meta": meta}
+    if not options:
+        if not answer:
+            raise RecordError("is empty", field="solution")
+        return SampleRecord(task="open_qa", query=problem.strip(), answer=answer, **common)
+    letter = answer_letter(answer, len(options))
+    if letter is None:
+        raise RecordError(f"the answer {answer!r} is not one of the option letters "
+                          f"{list(LETTERS[:len(options)])}", field="solution")
+    return SampleRecord(task="mcq", query=problem.strip(), options=[strip_letter(o, i) for i, o in enumerate(options)],
+                        answer=letter, **common)
 
 
 def export_item(rec: SampleRecord) -> dict[str, Any]:

@@ -21,15 +21,14 @@ import os
 from typing import Any
 
 from videorl.data.importers.common import (
-    Durations,
+    Context,
     answer_letter,
     clock_seconds,
-    json_items,
+    convert_items,
     need,
     split_options,
 )
 from videorl.data.prepare.common import Collector
-from videorl.data.report import PrepareReport
 from videorl.parse import extract_tag
 from videorl.prompts import VIDEO_TAG
 from videorl.record import LETTERS, RecordError, SampleRecord
@@ -59,51 +58,39 @@ def parse_grounding(tg: Any) -> list[dict[str, Any]]:
 
 def convert(path: str | os.PathLike, *, split: str = "train", video_dir: str | os.PathLike | None = None,
             skip_invalid: bool = False) -> Collector:
-    report = PrepareReport(DATASET, split, sources={"annotations": str(path)},
-                           video_dir=None if video_dir is None else str(video_dir))
-    col = Collector(report, skip_invalid=skip_invalid)
-    durations = Durations(video_dir)
-    for n, (line, item) in enumerate(json_items(path)):
-        try:
-            if isinstance(item, dict) and "video" not in item and "image" in item:
-                report.count("image_items_skipped")
-                continue
-            if isinstance(item, dict) and isinstance(item.get("video"), list):
-                raise RecordError("a list of videos is not supported (one video per record)", field="video")
-            video = need(item, "video")
-            conv = need(item, "conversations", list)
-            turns = {t.get("from"): t.get("value") for t in conv if isinstance(t, dict)}
-            human, gpt = turns.get("human"), turns.get("gpt")
-            if not isinstance(human, str) or not isinstance(gpt, str):
-                raise RecordError("needs a 'human' and a 'gpt' turn with string values", field="conversations")
-            question = human.strip()
-            if question.startswith(VIDEO_TAG):
-                question = question[len(VIDEO_TAG):].strip()
-            if VIDEO_TAG in question:
-                raise RecordError(f"the question holds a second {VIDEO_TAG!r}", field="conversations")
-            answer = extract_tag(gpt, "answer")
-            if not answer:
-                raise RecordError("the gpt turn has no <answer>...</answer>", field="conversations")
-            query, options = split_options(question)
-            letter = answer_letter(answer, len(options)) if options else None
-            meta: dict[str, Any] = {"dataset": DATASET, "split": split, "conversations": conv,
-                                    "reasoning": extract_tag(gpt, "think")}
-            if "temporal_grounding" in item:
-                meta["temporal_grounding"] = parse_grounding(item["temporal_grounding"])
-            for k in ("key_frame", "temporal_captions"):
-                if k in item:
-                    meta[k] = item[k]
-            rid = item.get("id") if isinstance(item.get("id"), str) and item.get("id") else f"{DATASET}/{split}/{n}"
-            common = {"id": rid, "video": video, "duration": durations.get(video), "meta": meta}
-            if letter:
-                rec = SampleRecord(task="mcq", query=query, options=options, answer=letter, **common)
-            else:
-                rec = SampleRecord(task="open_qa", query=question, answer=answer, **common)
-            col.add(rec, f"{path}:{line}")
-            report.count(rec.task)
-        except RecordError as err:
-            col.fail(err.at(path, line))
-    return col
+    return convert_items(path, DATASET, split, video_dir, skip_invalid, _one)
+
+
+def _one(ctx: Context, n: int, item: Any) -> SampleRecord:
+    if isinstance(item, dict) and isinstance(item.get("video"), list):
+        raise RecordError("a list of videos is not supported (one video per record)", field="video")
+    video = need(item, "video")
+    conv = need(item, "conversations", list)
+    turns = {t.get("from"): t.get("value") for t in conv if isinstance(t, dict)}
+    human, gpt = turns.get("human"), turns.get("gpt")
+    if not isinstance(human, str) or not isinstance(gpt, str):
+        raise RecordError("needs a 'human' and a 'gpt' turn with string values", field="conversations")
+    question = human.strip()
+    if question.startswith(VIDEO_TAG):
+        question = question[len(VIDEO_TAG):].strip()
+    if VIDEO_TAG in question:
+        raise RecordError(f"the question holds a second {VIDEO_TAG!r}", field="conversations")
+    answer = extract_tag(gpt, "answer")
+    if not answer:
+        raise RecordError("the gpt turn has no <answer>...</answer>", field="conversations")
+    query, options = split_options(question)
+    letter = answer_letter(answer, len(options)) if options else None
+    meta: dict[str, Any] = {**ctx.meta(), "conversations": conv, "reasoning": extract_tag(gpt, "think")}
+    if "temporal_grounding" in item:
+        meta["temporal_grounding"] = parse_grounding(item["temporal_grounding"])
+    for k in ("key_frame", "temporal_captions"):
+        if k in item:
+            meta[k] = item[k]
+    rid = item.get("id") if isinstance(item.get("id"), str) and item.get("id") else f"{DATASET}/{ctx.split}/{n}"
+    common = {"id": rid, "video": video, "duration": ctx.durations.get(video), "meta": meta}
+    if letter:
+        return SampleRecord(task="mcq", query=query, options=options, answer=letter, **common)
+    return SampleRecord(task="open_qa", query=question, answer=answer, **common)
 
 
 def export_item(rec: SampleRecord) -> dict[str, Any]:
