@@ -159,3 +159,10 @@ def test_cli_darkevent_and_mixvidqa_end_to_end(tmp_path, capsys):
     assert main(["data", "darkevent", str(tmp_path / "bad.jsonl"), "--video-dir", vids, "--out",
                  str(tmp_path / "x")]) == 2
     assert "bad.jsonl:1: field 'video'" in capsys.readouterr().err
+    # a span past the real video's end (the record claims 9 s; the file has 4 s)
+    write_jsonl(tmp_path / "late.jsonl", [SampleRecord(id="l", video="v0.mp4", duration=9, task="grounding",
+                                                       query="x", spans=[[5, 6]])])
+    assert main(["data", "darkevent", str(tmp_path / "late.jsonl"), "--video-dir", vids, "--out",
+                 str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "late.jsonl:1: field 'spans'" in err and "outside the video" in err

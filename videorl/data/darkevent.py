@@ -154,7 +154,8 @@ def synthesize(records_path: str | os.PathLike, out_dir: str | os.PathLike, *,
                 res = mask_video(src, dst, (s, e), crf=crf, preset=preset)
         except VideoError as err:
             if not skip_invalid:
-                raise RecordError(str(err), path=records_path, line=line, field="video") from None
+                raise RecordError(str(err), path=records_path, line=line,
+                                  field="spans" if isinstance(err, ClipError) else "video") from None
             report.skipped.append({"id": rec.id, "line": line, "reason": str(err)})
             continue
         off = rec.view_offset

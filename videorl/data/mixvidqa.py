@@ -209,7 +209,8 @@ def synthesize(records_path: str | os.PathLike, out_dir: str | os.PathLike, *,
         except VideoError as err:
             line = la if str(err.path) == str(resolve_video(a, video_dir)) else lb
             if not skip_invalid:
-                raise RecordError(str(err), path=records_path, line=line, field="video") from None
+                raise RecordError(str(err), path=records_path, line=line,
+                                  field="spans" if isinstance(err, ClipError) else "video") from None
             report.skipped.append({"id": f"{a.id}+{b.id}", "line": line, "reason": str(err)})
             continue
         target = a if which == "a" else b

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from videorl.record import RecordError, SampleRecord, resolve_video
-from videorl.video.errors import VideoError
+from videorl.video.errors import ClipError, VideoError
 
 
 def sampled_frame_times(path: str | os.PathLike, *, fps: float | None = None, nframes: int | None = None,
@@ -93,7 +93,8 @@ def annotate_file(records_path: str | os.PathLike, *, video_dir: str | os.PathLi
             out.append(annotate(rec, resolve_video(rec, video_dir), fps=fps, nframes=nframes))
         except VideoError as err:
             if not skip_invalid:
-                raise RecordError(str(err), path=records_path, line=line, field="video") from None
+                raise RecordError(str(err), path=records_path, line=line,
+                                  field="clip" if isinstance(err, ClipError) else "video") from None
             skipped.append({"id": rec.id, "line": line, "reason": str(err)})
     with_none = sum(1 for r in out if not r.meta["relevant_sample_frames"])
     report = {"tool": "relevant-frames", "written": len(out), "skipped": skipped,
