@@ -160,22 +160,49 @@ def stamp_colour(frame: np.ndarray) -> tuple[int, int, int]:
     return (255, 255, 255) if dark or reddish else (255, 0, 0)
 
 
-def draw_timestamp(frame: np.ndarray, text: str) -> np.ndarray:
-    """``frame`` (uint8 ``[H, W, 3]``) with ``text`` drawn top-left; a new array."""
+@functools.lru_cache(maxsize=512)
+def text_layer(lines: tuple[tuple[int, int, str], ...], width: int, height: int, size: int, stroke: int,
+               colour: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Text drawn once, as a layer to lay over any background: ``(ink, keep)`` float32 arrays with
+    ``result = ink + background * keep``.
+
+    Pillow draws the black stroke (mask ``s``) then the text (mask ``t``) over a background ``b``:
+    ``(b (1 - s)) (1 - t) + colour t``. Drawing the same on a transparent canvas gives alpha
+    ``a = s + (1 - s) t`` and colour ``colour t``, and ``1 - a = (1 - s)(1 - t)``: so ``ink`` is the
+    canvas colour and ``keep = 1 - a``, the same pixels as drawing on each frame, computed once per
+    text (a stamp changes once a second, a cue lasts seconds).
+    """
     from PIL import Image, ImageDraw
 
-    h, w = frame.shape[:2]
-    size, margin, stroke = stamp_metrics(h, w)
+    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(canvas)
     fnt = font(size)
-    colour = stamp_colour(frame)
-    x0, y0, x1, y1 = fnt.getbbox(text, stroke_width=stroke)
-    # Drawing is local: draw on the corner only (a few % of the frame), then paste it back.
-    cw, ch = min(w, margin + x1 + 2), min(h, margin + y1 + 2)
+    for x, y, text in lines:
+        draw.text((x, y), text, fill=(*colour, 255), font=fnt, stroke_width=stroke, stroke_fill=(0, 0, 0, 255))
+    arr = np.asarray(canvas, dtype=np.float32)
+    return arr[..., :3], 1.0 - arr[..., 3:] / 255.0
+
+
+def _lay(region: np.ndarray, layer: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    ink, keep = layer
+    return np.clip(ink + region.astype(np.float32) * keep + 0.5, 0, 255).astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=512)
+def _stamp_box(text: str, h: int, w: int) -> tuple[int, int, int, int, int]:
+    """``(size, margin, stroke, corner width, corner height)``: drawing is local, only the corner changes."""
+    size, margin, stroke = stamp_metrics(h, w)
+    _, _, x1, y1 = font(size).getbbox(text, stroke_width=stroke)
+    return size, margin, stroke, min(w, margin + x1 + 2), min(h, margin + y1 + 2)
+
+
+def draw_timestamp(frame: np.ndarray, text: str) -> np.ndarray:
+    """``frame`` (uint8 ``[H, W, 3]``) with ``text`` drawn top-left; a new array."""
+    h, w = frame.shape[:2]
+    size, margin, stroke, cw, ch = _stamp_box(text, h, w)
     out = np.array(frame, copy=True)
-    corner = Image.fromarray(np.ascontiguousarray(out[:ch, :cw]))
-    ImageDraw.Draw(corner).text((margin, margin), text, fill=colour, font=fnt, stroke_width=stroke,
-                                stroke_fill=(0, 0, 0))
-    out[:ch, :cw] = np.asarray(corner)
+    layer = text_layer(((margin, margin, text),), cw, ch, size, stroke, stamp_colour(frame))
+    out[:ch, :cw] = _lay(out[:ch, :cw], layer)
     return out
 
 
@@ -201,12 +228,23 @@ def wrap_text(text: str, fnt: Any, max_width: int) -> list[str]:
 
 def draw_subtitle(frame: np.ndarray, text: str) -> np.ndarray:
     """``frame`` with ``text`` bottom-centre on a translucent black box; a new array."""
-    from PIL import Image, ImageDraw
-
     out = np.array(frame, copy=True)
     if not text.strip():
         return out
     h, w = frame.shape[:2]
+    top, bottom, left, right, placed, size, stroke = _subtitle_layout(text, h, w)
+    # box: black at alpha int(255 * 0.55) = 140 over the frame: pixel * (255 - 140) / 255, rounded
+    alpha = int(255 * 0.55)
+    region = out[top:bottom + 1, left:right + 1].astype(np.uint16)
+    out[top:bottom + 1, left:right + 1] = ((region * (255 - alpha) + 127) // 255).astype(np.uint8)
+    layer = text_layer(placed, w, h - top, size, stroke, (255, 255, 255))
+    out[top:] = _lay(out[top:], layer)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _subtitle_layout(text: str, h: int, w: int) -> tuple[int, int, int, int, tuple[tuple[int, int, str], ...], int, int]:
+    """Box ``(top, bottom, left, right)``, the placed lines (x, y from the box top), font size, stroke."""
     size, margin, stroke = subtitle_metrics(h, w)
     fnt = font(size)
     lines = wrap_text(text, fnt, int(w * 0.9))
@@ -219,19 +257,11 @@ def draw_subtitle(frame: np.ndarray, text: str) -> np.ndarray:
     right = min(w, left + max(widths) + 2 * margin)
     bottom = h - margin
     top = max(0, bottom - text_h - 2 * margin)
-    # box: black at alpha int(255 * 0.55) = 140 over the frame: pixel * (255 - 140) / 255, rounded
-    alpha = int(255 * 0.55)
-    region = out[top:bottom + 1, left:right + 1].astype(np.uint16)
-    out[top:bottom + 1, left:right + 1] = ((region * (255 - alpha) + 127) // 255).astype(np.uint8)
-    band = Image.fromarray(np.ascontiguousarray(out[top:, :]))
-    draw = ImageDraw.Draw(band)
-    y = margin
+    placed, y = [], margin
     for ln, lw, lh in zip(lines, widths, heights, strict=True):
-        draw.text(((w - lw) // 2, y), ln, fill=(255, 255, 255), font=fnt, stroke_width=stroke,
-                  stroke_fill=(0, 0, 0))
+        placed.append(((w - lw) // 2, y, ln))
         y += lh + gap
-    out[top:, :] = np.asarray(band)
-    return out
+    return top, bottom, left, right, tuple(placed), size, stroke
 
 
 # ---------------------------------------------------------------------- SRT
