@@ -108,6 +108,8 @@ def test_srt_parse_tags_and_lookup(tmp_path):
     assert got == [None, "Hello there", "Hello there", "Hello there", None, "second cue\non two lines",
                    "second cue\non two lines", None, None]
     assert tr.at(0.6, hint)[0] == "Hello there"  # going back in time still works
+    many = SubtitleTrack([type(cues[0])(float(k), k + 0.5, f"c{k}") for k in range(10)])
+    assert many.at(2.2, 8) == ("c2", 2) and many.at(8.2, 2) == ("c8", 8) and many.at(8.7, 8) == (None, 8)
     bad = tmp_path / "bad.srt"
     bad.write_text("1\n00:00:01 --> 00:00:02\nx\n", encoding="utf-8")
     with pytest.raises(RecordError, match=r"bad.srt:2: malformed cue timing"):

@@ -332,8 +332,8 @@ class SubtitleTrack:
         """``(text, index)`` of the cue shown at ``t`` (``start - tol <= t < end + tol``; of two
         overlapping cues the later-starting one), or ``(None, index to pass as the next hint)``."""
         lo = min(max(hint, 0), len(self.cues))
-        if lo and self.starts[lo - 1] > t + self.tol:
-            lo = 0  # times went backwards: search everything
+        if lo < len(self.starts) and self.starts[lo] > t + self.tol:
+            lo = 0  # times went back before the hinted cue: search everything
         i = bisect_right(self.starts, t + self.tol, lo=lo) - 1
         for j in (i, i - 1):
             if 0 <= j < len(self.cues) and self.cues[j].start - self.tol <= t < self.cues[j].end + self.tol:
