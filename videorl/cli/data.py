@@ -9,6 +9,8 @@
     videorl data export easyr1 RECORDS.jsonl --out DIR [--style r1]
     videorl data export llamafactory RECORDS.jsonl --out DIR [--style r1]
     videorl data mix A.jsonl B.jsonl --weights 0.7 0.3 --size 1000 --seed 0 --out mix.jsonl
+    videorl data overlay | darkevent | mixvidqa | relevant-frames | import | export-format | select ...
+      (the reference methods' data tools, see videorl/cli/data_tools.py and docs/data.md)
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="skip records with a clip when no frame cache is given (default: error)")
         sp.add_argument("--strict-videos", action="store_true",
                         help="fail when a video file does not exist (default: warn and count)")
+        sp.add_argument("--overlay", default=None, metavar="SPEC",
+                        help="draw timestamps/subtitles on the extracted frames (needs --frames-cache): absolute, "
+                             "relative, and/or subtitles:PATH joined with '+' (see docs/data.md)")
         sp.set_defaults(func=run)
     e.add_argument("--allow-fps", action="store_true",
                    help="allow --fps other than 2 with --frames-cache (qwen-vl-utils assumes 2 fps for frame lists)")
@@ -100,6 +105,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     mx.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     mx.add_argument("--out", required=True, help="output JSONL (a .report.json is written beside it)")
     mx.set_defaults(func=run)
+
+    from videorl.cli import data_tools  # the reference methods' tools: overlay, darkevent, mixvidqa, ...
+
+    data_tools.add_parsers(sub)
+    for name in data_tools.COMMANDS:
+        sub.choices[name].set_defaults(func=data_tools.run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,7 +153,7 @@ def _prepare(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     kw = {"name": args.name, "style": args.style, "video_dir": args.video_dir, "frames_cache": args.frames_cache,
           "fps": args.fps, "max_pixels": args.max_pixels, "min_pixels": args.min_pixels, "skip_clipped": args.skip_clipped,
-          "strict_videos": args.strict_videos}
+          "strict_videos": args.strict_videos, "overlay": args.overlay}
     if args.host == "easyr1":
         from videorl.data.export_easyr1 import export_easyr1
         summary = export_easyr1(args.records, args.out, allow_fps=args.allow_fps, **kw)

@@ -15,6 +15,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -56,13 +57,17 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
             frames_cache: str | os.PathLike | None = None, fps: float = 2.0, max_pixels: int | None = None,
             min_pixels: int | None = None,
             skip_clipped: bool = False, strict_videos: bool = False,
-            summary: ExportSummary | None = None) -> list[ExportItem]:
+            summary: ExportSummary | None = None, overlay: Any = None) -> list[ExportItem]:
     """Read and validate every record, and resolve its video (or frames) for a host.
 
     Raises RecordError (file, line, field) for an invalid record, for a clipped record without a
     frame cache (unless ``skip_clipped``), and for a missing video when ``strict_videos`` is set or
-    frames are requested (frames cannot be extracted from a missing file).
+    frames are requested (frames cannot be extracted from a missing file). ``overlay`` (an
+    :class:`videorl.data.overlay.OverlaySpec` or its string) draws timestamps / subtitles on the
+    extracted frames; it needs a frame cache.
     """
+    if overlay is not None and frames_cache is None:
+        raise ValueError("an overlay is drawn on extracted frames: give a frame cache (--frames-cache) too")
     summary = summary if summary is not None else ExportSummary()
     cache = None
     if frames_cache is not None:
@@ -92,8 +97,13 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
         if cache is None:
             items.append(ExportItem(rec, str(path)))
             continue
-        frames, _meta = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, min_pixels=min_pixels,
-                                        clip=rec.clip)
+        if overlay is not None:
+            from videorl.data.overlay import overlay_frame_paths
+            frames, _meta = overlay_frame_paths(cache, path, overlay, relative=rec.video, fps=fps,
+                                                max_pixels=max_pixels, min_pixels=min_pixels, clip=rec.clip)
+        else:
+            frames, _meta = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, min_pixels=min_pixels,
+                                            clip=rec.clip)
         items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames]))
     if summary.missing_videos:
         log.warning("%d video files do not exist here (first: %s)", len(summary.missing_videos),

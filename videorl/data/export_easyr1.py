@@ -45,7 +45,7 @@ def export_easyr1(records: str | os.PathLike, out_dir: str | os.PathLike, *, nam
                   frames_cache: str | os.PathLike | None = None, fps: float = QWEN_FRAME_LIST_FPS,
                   max_pixels: int | None = None, min_pixels: int | None = None,
                   allow_fps: bool = False, skip_clipped: bool = False,
-                  strict_videos: bool = False) -> ExportSummary:
+                  strict_videos: bool = False, overlay: str | None = None) -> ExportSummary:
     """Export a records file for EasyR1 (see the module docstring). Returns what was written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -61,7 +61,7 @@ def export_easyr1(records: str | os.PathLike, out_dir: str | os.PathLike, *, nam
     summary = ExportSummary()
     items = collect(records, video_dir=video_dir, frames_cache=frames_cache, fps=fps, max_pixels=max_pixels,
                     min_pixels=min_pixels,
-                    skip_clipped=skip_clipped, strict_videos=strict_videos, summary=summary)
+                    skip_clipped=skip_clipped, strict_videos=strict_videos, summary=summary, overlay=overlay)
     rows = [{"prompt": question(it.record, style, video_tag=True), "videos": [it.video],
              "answer": dumps_target(it.record), "data_source": data_source(it.record), "id": it.record.id}
             for it in items]

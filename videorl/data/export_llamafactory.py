@@ -57,7 +57,7 @@ def export_llamafactory(records: str | os.PathLike, out_dir: str | os.PathLike, 
                         style: str = "r1", video_dir: str | os.PathLike | None = None,
                         frames_cache: str | os.PathLike | None = None, fps: float = 2.0,
                         max_pixels: int | None = None, min_pixels: int | None = None, skip_clipped: bool = False,
-                        strict_videos: bool = False) -> ExportSummary:
+                        strict_videos: bool = False, overlay: str | None = None) -> ExportSummary:
     """Export a records file for LLaMA-Factory (see the module docstring). Returns what was written."""
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; choose one of {list(STYLES)}")
@@ -66,7 +66,7 @@ def export_llamafactory(records: str | os.PathLike, out_dir: str | os.PathLike, 
     summary = ExportSummary()
     items = collect(records, video_dir=video_dir, frames_cache=frames_cache, fps=fps, max_pixels=max_pixels,
                     min_pixels=min_pixels,
-                    skip_clipped=skip_clipped, strict_videos=strict_videos, summary=summary)
+                    skip_clipped=skip_clipped, strict_videos=strict_videos, summary=summary, overlay=overlay)
     samples = []
     for it in items:
         user = build_prompt(it.record, style, video_tag=True)

@@ -18,7 +18,9 @@ model_args (defaults match the recipes): ``pretrained`` (a local checkpoint fold
 ``device`` (cpu), ``dtype`` (auto: bfloat16 on CUDA, float32 on CPU), ``fps`` (2.0) or ``nframes``,
 ``min_pixels`` (3136), ``max_pixels`` (448*252 = 112896), ``total_pixels``, ``frame_cache`` (a
 folder; off by default), ``max_new_tokens`` (the task's value; this overrides it),
-``system_prompt``, ``attn_implementation``. ``loglikelihood`` is not supported.
+``system_prompt``, ``attn_implementation``, ``overlay`` (timestamps / subtitles drawn on the frames,
+the same spec and pixels as ``videorl data export --overlay``: ``absolute``, ``relative``,
+``absolute+subtitles:DIR``; see :mod:`videorl.data.overlay`). ``loglikelihood`` is not supported.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ class VideorlQwen(RequestLoop, lmms):
                  nframes: int | None = None, min_pixels: int = 56 * 56, max_pixels: int = 448 * 252,
                  total_pixels: int | None = None, frame_cache: str | None = None,
                  max_new_tokens: int | None = None, system_prompt: str | None = None,
-                 attn_implementation: str | None = None, batch_size: int | str = 1, **kwargs: Any) -> None:
+                 attn_implementation: str | None = None, batch_size: int | str = 1, overlay: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__()
         if kwargs:
             raise ValueError(f"videorl_qwen: unknown model_args {sorted(kwargs)} (see docs/lmms-eval.md)")
@@ -68,6 +71,9 @@ class VideorlQwen(RequestLoop, lmms):
         self.total_pixels = int(total_pixels) if total_pixels else None
         self.max_new_tokens = int(max_new_tokens) if max_new_tokens else None
         self.system_prompt = system_prompt
+        from videorl.data.overlay import OverlaySpec
+
+        self.overlay = OverlaySpec.parse(overlay)
         self.device = torch.device(init_parallel(self, device))
         if dtype == "auto":
             torch_dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
@@ -89,10 +95,15 @@ class VideorlQwen(RequestLoop, lmms):
     def frames(self, video: VideoInput) -> tuple[Any, Any]:
         from videorl.video import sample_frames
 
-        return sample_frames(video.path, fps=self.fps, nframes=self.nframes, clip=video.clip,
-                             min_pixels=self.min_pixels, max_pixels=self.max_pixels,
-                             total_pixels=self.total_pixels, patch_size=self.patch_size,
-                             merge_size=self.merge_size, cache=self.cache)
+        frames, meta = sample_frames(video.path, fps=self.fps, nframes=self.nframes, clip=video.clip,
+                                     min_pixels=self.min_pixels, max_pixels=self.max_pixels,
+                                     total_pixels=self.total_pixels, patch_size=self.patch_size,
+                                     merge_size=self.merge_size, cache=self.cache)
+        if self.overlay is not None:  # the same drawing as the frame-list exports (videorl.data.overlay)
+            from videorl.data.overlay import overlay_for
+
+            frames = overlay_for(frames, meta, self.overlay, video.path, video.record.video if video.record else None)
+        return frames, meta
 
     def build_inputs(self, context: str, video: VideoInput) -> tuple[Any, Any]:
         """Processor inputs (tensors on the model's device) of one request, and the sampled frames'
