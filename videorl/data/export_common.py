@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,8 @@ class ExportItem:
     record: SampleRecord
     video: str | list[str]
     """An absolute video path, or a list of frame image paths."""
+    size: tuple[int, int] | None = None
+    """``(height, width)`` of the frames (frame lists only)."""
 
 
 @dataclass
@@ -56,12 +59,14 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
             frames_cache: str | os.PathLike | None = None, fps: float = 2.0, max_pixels: int | None = None,
             min_pixels: int | None = None,
             skip_clipped: bool = False, strict_videos: bool = False,
-            summary: ExportSummary | None = None) -> list[ExportItem]:
+            summary: ExportSummary | None = None,
+            size_for: Callable[[int, int], tuple[int, int]] | None = None) -> list[ExportItem]:
     """Read and validate every record, and resolve its video (or frames) for a host.
 
     Raises RecordError (file, line, field) for an invalid record, for a clipped record without a
     frame cache (unless ``skip_clipped``), and for a missing video when ``strict_videos`` is set or
-    frames are requested (frames cannot be extracted from a missing file).
+    frames are requested (frames cannot be extracted from a missing file). ``size_for(height,
+    width)`` gives the frame size from the video's size (a host that accepts only some sizes).
     """
     summary = summary if summary is not None else ExportSummary()
     cache = None
@@ -92,9 +97,15 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
         if cache is None:
             items.append(ExportItem(rec, str(path)))
             continue
-        frames, _meta = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, min_pixels=min_pixels,
-                                        clip=rec.clip)
-        items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames]))
+        size = None
+        if size_for is not None:
+            from videorl.video.sampler import probe
+
+            info = probe(path)
+            size = size_for(info.height, info.width)
+        frames, meta = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, min_pixels=min_pixels,
+                                         clip=rec.clip, **({"size": size} if size is not None else {}))
+        items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames], (meta.height, meta.width)))
     if summary.missing_videos:
         log.warning("%d video files do not exist here (first: %s)", len(summary.missing_videos),
                     summary.missing_videos[0])
