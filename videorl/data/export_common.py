@@ -60,13 +60,15 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
             min_pixels: int | None = None,
             skip_clipped: bool = False, strict_videos: bool = False,
             summary: ExportSummary | None = None,
-            size_for: Callable[[int, int], tuple[int, int]] | None = None) -> list[ExportItem]:
+            size_for: Callable[[int, int], tuple[int, int]] | None = None,
+            patch_size: int = 14) -> list[ExportItem]:
     """Read and validate every record, and resolve its video (or frames) for a host.
 
     Raises RecordError (file, line, field) for an invalid record, for a clipped record without a
     frame cache (unless ``skip_clipped``), and for a missing video when ``strict_videos`` is set or
     frames are requested (frames cannot be extracted from a missing file). ``size_for(height,
-    width)`` gives the frame size from the video's size (a host that accepts only some sizes).
+    width)`` gives the frame size from the video's size (a host that accepts only some sizes), a
+    multiple of ``patch_size * 2``.
     """
     summary = summary if summary is not None else ExportSummary()
     cache = None
@@ -104,7 +106,8 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
             info = probe(path)
             size = size_for(info.height, info.width)
         frames, meta = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, min_pixels=min_pixels,
-                                         clip=rec.clip, **({"size": size} if size is not None else {}))
+                                         clip=rec.clip, patch_size=patch_size,
+                                         **({"size": size} if size is not None else {}))
         items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames], (meta.height, meta.width)))
     if summary.missing_videos:
         log.warning("%d video files do not exist here (first: %s)", len(summary.missing_videos),

@@ -135,7 +135,7 @@ def export_easyr1(records: str | os.PathLike, out_dir: str | os.PathLike, *, nam
         def size_for(height: int, width: int) -> tuple[int, int]:
             return easyr1_frame_size(height, width, model, min_pixels=min_pixels, max_pixels=max_pixels)
     items = collect(records, video_dir=video_dir, frames_cache=frames_cache, fps=fps, max_pixels=max_pixels,
-                    min_pixels=min_pixels, size_for=size_for,
+                    min_pixels=min_pixels, size_for=size_for, patch_size=MODELS[model] // 2,
                     skip_clipped=skip_clipped, strict_videos=strict_videos, summary=summary)
     rows = [{"prompt": question(it.record, style, video_tag=True), "videos": [it.video],
              "answer": dumps_target(it.record), "data_source": data_source(it.record), "id": it.record.id}
