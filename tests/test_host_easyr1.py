@@ -35,7 +35,7 @@ def host_json(code: str, *args: str, timeout: float = 900) -> dict:
     require_shared("hosts", "easyr1")
     assert EASYR1_SRC.is_dir()
     env = EASYR1.ensure()
-    r = env.script(PRELUDE + code, *args, timeout=timeout)
+    r = env.script(PRELUDE + code, *args, timeout=timeout, env={"OMP_NUM_THREADS": "1"})
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 

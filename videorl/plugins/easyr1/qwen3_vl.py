@@ -10,7 +10,8 @@ features and tokens no longer match (``qwen3_vl.py:170`` in EasyR1).
 :func:`build_overlay` writes a folder EasyR1 can use as ``worker.actor.model.model_path``: every
 file of the model is a symbolic link, except
 
-- ``video_preprocessor_config.json``: ``do_sample_frames`` false (the frames are already sampled);
+- ``video_preprocessor_config.json``: ``do_sample_frames`` false (the frames are already sampled)
+  and no total-pixel budget (the worker's per-frame image processor has none either);
 - ``preprocessor_config.json``: the image bounds lowered to the recipe's ``data.min_pixels`` so the
   worker's image processor leaves the video frames at their size;
 - ``processor_config.json`` + ``videorl_qwen3_vl_processor.py``: ``auto_map`` to
@@ -31,6 +32,8 @@ from typing import Any
 
 FRAME_LIST_FPS = 2.0
 """The rate qwen-vl-utils 0.0.14 assumes for a list of frames (``sample_fps`` default)."""
+VIDEO_BUDGET = 1 << 34
+"""Pixels over all frames of a video the overlay's video processor allows (only rounding applies)."""
 MODULE = "videorl_qwen3_vl_processor"
 CLASS = "VideorlQwen3VLProcessor"
 OWN_FILES = ("preprocessor_config.json", "video_preprocessor_config.json", "processor_config.json", f"{MODULE}.py")
@@ -108,6 +111,11 @@ def build_overlay(model: str | os.PathLike, out: str | os.PathLike, *, min_pixel
     image.update(size=size, min_pixels=size["shortest_edge"])
     video = _read(src / "video_preprocessor_config.json")
     video["do_sample_frames"] = False
+    # the released budget (25165824 pixels over all frames) would shrink frames of clips longer than
+    # ~270 s at 160x288, which the worker's per-frame image processor does not: keep rounding only
+    vsize = dict(video.get("size") or {})
+    vsize["longest_edge"] = max(int(vsize.get("longest_edge", 0)), VIDEO_BUDGET)
+    video["size"] = vsize
     proc = _read(src / "processor_config.json")
     proc.update(processor_class=CLASS, auto_map={"AutoProcessor": f"{MODULE}.{CLASS}"})
     files = {"preprocessor_config.json": image, "video_preprocessor_config.json": video,
