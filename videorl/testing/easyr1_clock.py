@@ -181,7 +181,7 @@ def measure(model: str, videos: list[tuple[float, float]], work: Path, *, paths:
             "mean_abs_err_s": round(sum(errs) / len(errs) if errs else math.nan, 4),
             "max_abs_err_vs_printed_truth_s": (round(max(abs(printed[k] - told[k]) for k in range(n)), 4)
                                                if n and printed else None),
-            "frame_hw": frame_hw, "model_hw": [grid[1] * patch, grid[2] * patch],
+            "frame_hw": frame_hw, "model_hw": [grid[1] * patch, grid[2] * patch], "source_hw": [size[1], size[0]],
             "export_hw": info["frame_sizes"][0] if info["frame_sizes"] else None,
             "worker_frames_match": worker_codes == codes,
             "video_tokens": n_tokens, "video_features": None if error else n_tokens, "embed_error": error,
