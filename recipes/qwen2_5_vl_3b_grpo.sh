@@ -11,10 +11,13 @@
 #   MODEL_PATH       model dir or hub id [Qwen/Qwen2.5-VL-3B-Instruct]; after SFT: the merged export dir
 #   DATA_DIR         output of `videorl data export easyr1` [${VIDEORL_DATA_DIR:-~/.cache/videorl}/export/easyr1]
 #   TRAIN_FILES      [$DATA_DIR/train.parquet]      VAL_FILES  [$DATA_DIR/val.parquet]
-#   REWARD_PRESET    reward preset passed to the reward file [temporal_r1]; alternatives: default,
+#   REWARD_PRESET    reward preset passed to the reward file [default]; alternatives: temporal_r1,
 #                    default_grounding, default_mcq, default_grounded_qa, qwen3_vl_grpo_vtg, video_r2,
-#                    versavid_r1, video_mtr (videorl rewards list)
+#                    versavid_r1, video_mtr (videorl rewards list). Checked against the export: it must
+#                    pay a correct answer in PROMPT_STYLE for every task there (videorl easyr1 check)
 #   PROMPT_STYLE     format prompt [r1_json with temporal_r1, else r1]; must match the export's --style
+#   ALLOW_PATH_VIDEOS  1 accepts an export of video paths (EasyR1's clock for them is up to ~1 s off;
+#                    export with --frames-cache instead) [0]
 #   FORMAT_PROMPT    [$(dirname TRAIN_FILES)/format_prompt/$PROMPT_STYLE.jinja]
 #   N_GPUS_PER_NODE  [8]    NNODES  [1]
 #   LORA_RANK        0 = full fine-tuning [0]; e.g. 64 for LoRA (LORA_ALPHA [64], LR then defaults to 1e-5)
@@ -37,6 +40,7 @@ set -- ${VR_ARGS[@]+"${VR_ARGS[@]}"}
 
 MODEL_PATH="${MODEL_PATH:-Qwen/Qwen2.5-VL-3B-Instruct}"
 CONFIG="$VR_RECIPES_DIR/qwen2_5_vl_3b_grpo.yaml"
-vr_easyr1_prepare
+MODEL_FAMILY=qwen2_5_vl
+vr_easyr1_prepare "$@"
 
 vr_run "$PYTHON" -m verl.trainer.main config="$CONFIG" "${EASYR1_OVERRIDES[@]}" "$@"

@@ -2,8 +2,9 @@
 # shellcheck source-path=SCRIPTDIR
 # GRPO for video temporal grounding / video QA: Qwen3-VL-8B-Instruct on EasyR1 (pinned commit in
 # third_party/pins.env), with videorl's reward file and data export. Config: qwen3_vl_8b_grpo.yaml.
-# Qwen3-VL video in EasyR1 is less proven than Qwen2.5-VL: vLLM 0.11.0 (the pin) writes wrong Qwen3-VL
-# timestamps in rollouts (fixed upstream by vLLM #27104); check rewards on a small run first.
+# Time is exact with a frame-list export (--frames-cache --model qwen3_vl) and the processor overlay this
+# recipe writes (docs/clock.md); vLLM 0.11's timestamp bug (#27104) is in its do_sample_frames path, which
+# EasyR1's frame lists do not take.
 #
 # Usage: [VAR=value ...] bash recipes/qwen3_vl_8b_grpo.sh [--dry-run] [key=value ...]
 #   --dry-run        print the resolved configuration and the exact launch; no GPU or EasyR1 needed
@@ -13,15 +14,20 @@
 #   MODEL_PATH       model dir or hub id [Qwen/Qwen3-VL-8B-Instruct]; after SFT: the merged export dir
 #   DATA_DIR         output of `videorl data export easyr1` [${VIDEORL_DATA_DIR:-~/.cache/videorl}/export/easyr1]
 #   TRAIN_FILES      [$DATA_DIR/train.parquet]      VAL_FILES  [$DATA_DIR/val.parquet]
-#   REWARD_PRESET    reward preset passed to the reward file [temporal_r1]; alternatives: default,
+#   REWARD_PRESET    reward preset passed to the reward file [default]; alternatives: temporal_r1,
 #                    default_grounding, default_mcq, default_grounded_qa, qwen3_vl_grpo_vtg, video_r2,
-#                    versavid_r1, video_mtr (videorl rewards list)
+#                    versavid_r1, video_mtr (videorl rewards list). Checked against the export: it must
+#                    pay a correct answer in PROMPT_STYLE for every task there (videorl easyr1 check)
 #   PROMPT_STYLE     format prompt [r1_json with temporal_r1, else r1]; must match the export's --style
+#   ALLOW_PATH_VIDEOS  1 accepts an export of video paths (EasyR1's clock for them is up to ~1 s off;
+#                    export with --frames-cache instead) [0]
 #   FORMAT_PROMPT    [$(dirname TRAIN_FILES)/format_prompt/$PROMPT_STYLE.jinja]
 #   N_GPUS_PER_NODE  [8]    NNODES  [1]
 #   LORA_RANK        0 = full fine-tuning [0]; e.g. 64 for LoRA (LORA_ALPHA [64], LR then defaults to 1e-5)
 #   LR               actor learning rate [config: 1e-6]
 #   EXPERIMENT_NAME  [qwen3_vl_8b_grpo]    SAVE_DIR  [./checkpoints/videorl/$EXPERIMENT_NAME]
+#   OVERLAY_DIR      processor overlay of MODEL_PATH trained from [$DATA_DIR/model-overlay/<model name>]
+#                    (videorl easyr1 overlay: exact time for Qwen3-VL in EasyR1; export with --model qwen3_vl)
 #   PYTHON           python of the EasyR1 environment, with videorl installed [python3]
 #
 # Several nodes (EasyR1 uses Ray; every node needs the same environment and paths, e.g. a shared FS):
@@ -39,6 +45,7 @@ set -- ${VR_ARGS[@]+"${VR_ARGS[@]}"}
 
 MODEL_PATH="${MODEL_PATH:-Qwen/Qwen3-VL-8B-Instruct}"
 CONFIG="$VR_RECIPES_DIR/qwen3_vl_8b_grpo.yaml"
-vr_easyr1_prepare
+MODEL_FAMILY=qwen3_vl
+vr_easyr1_prepare "$@"
 
 vr_run "$PYTHON" -m verl.trainer.main config="$CONFIG" "${EASYR1_OVERRIDES[@]}" "$@"

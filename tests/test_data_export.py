@@ -124,9 +124,11 @@ def test_frames_from_clip_and_fps_rule(tmp_path):
     assert codes == [20, 25, 30, 35, 40, 45, 50, 55]
     # The prompt states the clip's 4.0 s and the target is clip-relative.
     assert "The video is 4.0 seconds long." in row["prompt"] and parse_target(row["answer"]).duration == 4.0
-    # smart_resize of 240x320 (HxW) into 4096 px at factor 28: beta = sqrt(240*320/4096) = 4.33,
-    # h = floor(240/4.33/28)*28 = 28, w = floor(320/4.33/28)*28 = 56 -> 56 wide, 28 high
-    assert Image.open(frames[0]).size == (56, 28)
+    # EasyR1 (qwen-vl-utils) snaps listed frames to multiples of 56 within [3136, 4096] pixels: the only
+    # such size is 56x56, so that is what the export writes (a 56x28 frame would be stretched to it)
+    assert Image.open(frames[0]).size == (56, 56)
+    info = json.loads((tmp_path / "o" / "clipped.export.json").read_text())
+    assert (info["model"], info["videos"], info["fps"], info["frame_sizes"]) == ("qwen2_5_vl", "frames", 2.0, [[56, 56]])
     s = export_easyr1(p, tmp_path / "o1", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=1.0, allow_fps=True,
                       max_pixels=4096, min_pixels=3136)
     assert s.written == 1

@@ -189,11 +189,25 @@ def export(host: str, records: Path, out: Path, *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def easyr1_dir(records: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("easyr1")
-    export("easyr1", records, out, "--name", "train", "--style", "r1_json")
-    export("easyr1", records, out, "--name", "val", "--style", "r1_json")
-    return out
+def easyr1_dirs(records: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Frame-list exports (the exact clock in EasyR1) for each model family, in the default r1 style."""
+    dirs = {}
+    for family in ("qwen2_5_vl", "qwen3_vl"):
+        out = tmp_path_factory.mktemp(f"easyr1_{family}")
+        for name in ("train", "val"):
+            export("easyr1", records, out, "--name", name, "--style", "r1", "--model", family,
+                   "--frames-cache", str(out / "frames"))
+        dirs[family] = out
+    return dirs
+
+
+@pytest.fixture(scope="module")
+def easyr1_dir(easyr1_dirs: dict[str, Path]) -> Path:
+    return easyr1_dirs["qwen2_5_vl"]
+
+
+def family(name: str) -> str:
+    return "qwen3_vl" if name.startswith("qwen3") else "qwen2_5_vl"
 
 
 def reward_file_available() -> None:
@@ -202,23 +216,32 @@ def reward_file_available() -> None:
 
 
 @pytest.mark.parametrize("name", GRPO)
-def test_grpo_dry_run_is_a_valid_easyr1_launch(name: str, easyr1_dir: Path) -> None:
+def test_grpo_dry_run_is_a_valid_easyr1_launch(name: str, easyr1_dirs: dict[str, Path]) -> None:
     reward_file_available()
+    easyr1_dir = easyr1_dirs[family(name)]
     r = run(name, "--dry-run", "worker.rollout.n=4", DATA_DIR=str(easyr1_dir))
     assert r.returncode == 0, r.stderr
-    [cmd] = commands(r.stdout)
+    *pre, cmd = commands(r.stdout)
+    if family(name) == "qwen3_vl":  # the processor overlay is written first, then trained from
+        [overlay] = pre
+        assert overlay[1:5] == ["-m", "videorl", "easyr1", "overlay"] and overlay[5].startswith("Qwen/Qwen3-VL-")
+    else:
+        assert not pre
     assert cmd[0] == sys.executable and cmd[1:3] == ["-m", "verl.trainer.main"]
     assert cmd[3] == f"config={RECIPES / (name + '.yaml')}"
     overrides = dict(a.split("=", 1) for a in cmd[4:])
     assert all(easyr1_accepts(k) for k in overrides), [k for k in overrides if not easyr1_accepts(k)]
     assert overrides["worker.rollout.n"] == "4"  # "$@" passed through, last
     assert Path(overrides["data.train_files"]) == easyr1_dir / "train.parquet"
-    assert Path(overrides["data.format_prompt"]) == easyr1_dir / "format_prompt" / "r1_json.jinja"
+    assert Path(overrides["data.format_prompt"]) == easyr1_dir / "format_prompt" / "r1.jinja"
     for key in ("data.train_files", "data.val_files", "data.format_prompt"):
         assert Path(overrides[key]).is_file()
     assert overrides["trainer.n_gpus_per_node"] == "8" and overrides["trainer.nnodes"] == "1"
-    assert json.loads(overrides["worker.reward.reward_function_kwargs"]) == {"preset": "temporal_r1"}
+    assert json.loads(overrides["worker.reward.reward_function_kwargs"]) == {"preset": "default"}
     assert "worker.actor.model.lora.rank" not in overrides
+    if family(name) == "qwen3_vl":
+        assert overrides["worker.actor.model.model_path"] == str(easyr1_dir / "model-overlay" / Path(pre[0][5]).name)
+        assert overrides["worker.actor.model.trust_remote_code"] == "true"
 
 
 def test_grpo_reward_file_loads_as_easyr1_loads_it(easyr1_dir: Path) -> None:
@@ -234,26 +257,59 @@ def test_grpo_reward_file_loads_as_easyr1_loads_it(easyr1_dir: Path) -> None:
     spec.loader.exec_module(module)
     assert getattr(module, "REWARD_TYPE", "batch") == "batch"
     row = pa.read_table(easyr1_dir / "train.parquet").to_pylist()[0]
-    assert "<video>" in row["prompt"] and Path(row["videos"][0]).is_file()
+    assert "<video>" in row["prompt"] and all(Path(f).is_file() for f in row["videos"][0])
     kwargs = json.loads(overrides["worker.reward.reward_function_kwargs"])
-    # Grounding record g1: gt span [1.0, 2.5]; the exact answer in Temporal-R1's quoted JSON form gets tIoU 1
-    # and format 1, so overall 0.5 * 1 + 0.5 * 1 = 1.0 (Temporal-R1 tvg.py test vector "exact match").
-    good = '<think>door</think> <answer>{"start_time": "1.0", "end_time": "2.5"}</answer>'
+    # Grounding record g1: gt span [1.0, 2.5]; the exact answer in the r1 form gets IoU 1 and format 1 from
+    # the default preset: 0.9 * 1 + 0.1 * 1 = 1.0.
+    good = "<think>door</think> <answer>1.0 - 2.5</answer>"
     scores = getattr(module, func)([{"response": good, "response_length": 20, "ground_truth": row["answer"]},
                                     {"response": "no idea", "response_length": 2, "ground_truth": row["answer"]}],
                                    **kwargs)
     assert scores[0]["overall"] == pytest.approx(1.0) and scores[1]["overall"] == pytest.approx(0.0)
 
 
-def test_grpo_lora_and_multinode_variables(easyr1_dir: Path) -> None:
+def test_grpo_lora_and_multinode_variables(easyr1_dirs: dict[str, Path]) -> None:
     reward_file_available()
-    r = run("qwen3_vl_4b_grpo", "--dry-run", DATA_DIR=str(easyr1_dir), LORA_RANK="64", NNODES="2",
-            N_GPUS_PER_NODE="4", REWARD_PRESET="default", PROMPT_STYLE="r1_json")
+    r = run("qwen3_vl_4b_grpo", "--dry-run", DATA_DIR=str(easyr1_dirs["qwen3_vl"]), LORA_RANK="64", NNODES="2",
+            N_GPUS_PER_NODE="4", REWARD_PRESET="default", PROMPT_STYLE="r1")
     assert r.returncode == 0, r.stderr
-    overrides = dict(a.split("=", 1) for a in commands(r.stdout)[0][4:])
+    overrides = dict(a.split("=", 1) for a in commands(r.stdout)[-1][4:])
     assert overrides["worker.actor.model.lora.rank"] == "64" and overrides["worker.actor.optim.lr"] == "1.0e-5"
     assert overrides["trainer.nnodes"] == "2" and overrides["trainer.n_gpus_per_node"] == "4"
     assert json.loads(overrides["worker.reward.reward_function_kwargs"]) == {"preset": "default"}
+
+
+@pytest.mark.parametrize(("name", "variables", "needles"), [
+    # the export holds an mcq row: Temporal-R1's reward has no multiple-choice score
+    ("qwen2_5_vl_7b_grpo", {"REWARD_PRESET": "temporal_r1", "PROMPT_STYLE": "r1"},
+     ["reward preset 'temporal_r1' cannot score task 'mcq'", "presets that pay every task", "default"]),
+    # rows written in the r1 style, recipe prompting r1_json
+    ("qwen2_5_vl_7b_grpo", {"PROMPT_STYLE": "r1_json"},
+     ["written in the 'r1' style but the recipe uses PROMPT_STYLE=r1_json"]),
+    # tensor parallel 2 on one GPU: EasyR1's vLLM rollout rejects it
+    ("qwen2_5_vl_7b_grpo", {"N_GPUS_PER_NODE": "1"},
+     ["tensor_parallel_size=2 is more than the trainer.nnodes=1 x trainer.n_gpus_per_node=1",
+      "vllm_rollout_spmd.py:110"]),
+    # frames sized for Qwen2.5-VL, recipe training Qwen3-VL
+    ("qwen3_vl_8b_grpo", {}, ["frames were sized for qwen2_5_vl but the recipe trains qwen3_vl"]),
+])
+def test_grpo_dry_run_refuses_inconsistent_choices(name: str, variables: dict[str, str], needles: list[str],
+                                                   easyr1_dir: Path) -> None:
+    reward_file_available()
+    r = run(name, "--dry-run", DATA_DIR=str(easyr1_dir), **variables)
+    assert r.returncode == 2 and not commands(r.stdout), r.stdout
+    for needle in needles:
+        assert needle in r.stderr, r.stderr
+
+
+def test_grpo_refuses_path_videos_unless_allowed(records: Path, tmp_path: Path) -> None:
+    reward_file_available()
+    for name in ("train", "val"):
+        export("easyr1", records, tmp_path, "--name", name, "--style", "r1")
+    r = run("qwen2_5_vl_7b_grpo", "--dry-run", DATA_DIR=str(tmp_path))
+    assert r.returncode == 2 and "the export holds video paths" in r.stderr
+    r = run("qwen2_5_vl_7b_grpo", "--dry-run", DATA_DIR=str(tmp_path), ALLOW_PATH_VIDEOS="1")
+    assert r.returncode == 0, r.stderr
 
 
 def test_grpo_missing_data_is_reported_with_every_problem(tmp_path: Path) -> None:

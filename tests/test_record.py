@@ -31,6 +31,8 @@ def rec(**kw):
     ({"spans": [[30.0, 31.0]]}, "spans[0]", "starts at or after the duration"),
     ({"spans": [[1.0]]}, "spans[0]", "must be [start, end]"),
     ({"clip": [10.0, 5.0]}, "clip", "end must be greater"),
+    ({"clip": [10.0, 20.0]}, "spans", "lies outside the clip"),  # [3, 7] is before the clip: nothing to find
+    ({"clip": [7.0, 20.0]}, "spans", "lies outside the clip"),  # touching at 7.0 is an empty overlap
     ({"query": "  "}, "query", "non-empty query"),
     ({"id": ""}, "id", "non-empty string"),
     ({"schema_version": 2}, "schema_version", "unsupported"),
@@ -99,6 +101,16 @@ def test_clip_views():
     assert r.to_video_time([7.0, 10.0]) == [12.0, 15.0]
     plain = rec()
     assert (plain.view_offset, plain.view_duration, plain.view_spans()) == (0.0, 30.0, [[3.0, 7.0]])
+
+
+def test_spans_outside_the_clip_fail_with_file_and_line(tmp_path):
+    # export must never meet such a record: the reader names file, line and field
+    f = tmp_path / "r.jsonl"
+    f.write_text(json.dumps(BASE) + "\n" + json.dumps({**BASE, "id": "x/1", "clip": [20.0, 30.0]}) + "\n")
+    with pytest.raises(RecordError) as info:
+        load_records(f)
+    assert (info.value.line, info.value.field) == (2, "spans")
+    assert f"{f}:2" in str(info.value)
 
 
 def test_record_round_trip():

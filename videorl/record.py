@@ -261,6 +261,9 @@ class SampleRecord:
         # per-task requirements
         if self.task in ("grounding", "grounded_qa") and not self.spans:
             raise RecordError(f"a {self.task} record needs at least one span", field="spans")
+        if self.task in ("grounding", "grounded_qa") and self.clip is not None and not self.view_spans():
+            raise RecordError(f"every span {self.spans} lies outside the clip {self.clip}: the model would see "
+                              "none of the moment to find (widen the clip or drop the record)", field="spans")
         if self.task in ("grounding", "grounded_qa", "mcq", "open_qa") and not self.query.strip():
             raise RecordError(f"a {self.task} record needs a non-empty query", field="query")
         if self.task in ("mcq", "grounded_qa"):

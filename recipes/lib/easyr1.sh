@@ -1,16 +1,20 @@
 # shellcheck shell=bash
 # EasyR1 GRPO recipe logic shared by recipes/*_grpo.sh (sourced after common.sh). The calling
-# recipe sets MODEL_PATH's default and CONFIG; vr_easyr1_prepare resolves every other variable
-# (documented in each recipe's usage comment), checks them and fills EASYR1_OVERRIDES with the
-# key=value arguments for `python3 -m verl.trainer.main config=$CONFIG ...`.
+# recipe sets MODEL_PATH's default, CONFIG and MODEL_FAMILY (qwen2_5_vl or qwen3_vl);
+# vr_easyr1_prepare "$@" resolves every other variable (documented in each recipe's usage comment),
+# checks them (with `videorl easyr1 check`: reward preset vs the export's tasks and prompt style,
+# export vs recipe, GPU count; also in a dry run) and fills EASYR1_OVERRIDES with the key=value
+# arguments for `python3 -m verl.trainer.main config=$CONFIG ...`. For Qwen3-VL it also writes the
+# processor overlay EasyR1 needs for exact time (docs/clock.md) and trains from it.
 
 vr_easyr1_prepare() {
   local export_root="${VIDEORL_DATA_DIR:-$HOME/.cache/videorl}/export"
   DATA_DIR="${DATA_DIR:-$export_root/easyr1}"
   TRAIN_FILES="${TRAIN_FILES:-$DATA_DIR/train.parquet}"
   VAL_FILES="${VAL_FILES:-$DATA_DIR/val.parquet}"
-  REWARD_PRESET="${REWARD_PRESET:-temporal_r1}"
-  # Temporal-R1's reward checks its quoted-JSON answer, so its preset pairs with the r1_json prompt.
+  # `default` scores every task the exporter writes except caption (which needs a judge) and pays the
+  # r1 answers in full; Temporal-R1's reward checks its quoted-JSON answer, so it pairs with r1_json.
+  REWARD_PRESET="${REWARD_PRESET:-default}"
   if [[ -z "${PROMPT_STYLE:-}" ]]; then
     if [[ "$REWARD_PRESET" == temporal_r1 ]]; then PROMPT_STYLE=r1_json; else PROMPT_STYLE=r1; fi
   fi
@@ -46,6 +50,19 @@ vr_easyr1_prepare() {
   fi
   [[ -z "${REWARD_FILE:-}" ]] || vr_check_file REWARD_FILE
 
+  if [[ -f "${TRAIN_FILES%@*}" && "$NNODES" =~ ^[0-9]+$ && "$N_GPUS_PER_NODE" =~ ^[0-9]+$ ]]; then
+    local check_out check_args=()
+    [[ "${ALLOW_PATH_VIDEOS:-0}" == 1 ]] && check_args+=(--allow-path-videos)
+    if ! check_out="$(vr_videorl easyr1 check --data "$TRAIN_FILES" --preset "$REWARD_PRESET" \
+      --style "$PROMPT_STYLE" --config "$CONFIG" --model "$MODEL_FAMILY" ${check_args[@]+"${check_args[@]}"} \
+      "trainer.nnodes=$NNODES" "trainer.n_gpus_per_node=$N_GPUS_PER_NODE" "$@" 2>&1)"; then
+      while IFS= read -r line; do
+        [[ "$line" == error:* ]] && vr_error "${line#error: }"
+      done <<<"$check_out"
+      [[ "$check_out" == *error:* ]] || vr_error "\`$PYTHON -m videorl easyr1 check\` failed: $check_out"
+    fi
+  fi
+
   vr_check_gpus "${N_GPUS_PER_NODE:-8}"
   vr_check_host easyr1
   if ((!VR_DRY_RUN)) && [[ "$NNODES" =~ ^[0-9]+$ ]] && ((NNODES > 1)); then
@@ -56,6 +73,16 @@ vr_easyr1_prepare() {
   vr_end_checks
 
   if [[ -z "${LR:-}" ]] && ((LORA_RANK > 0)); then LR=1.0e-5; fi  # EasyR1's LoRA example uses 1e-5
+  TRAIN_MODEL="$MODEL_PATH"
+  if [[ "$MODEL_FAMILY" == qwen3_vl ]]; then
+    # EasyR1 hands the Qwen3-VL processor frames without metadata: the overlay keeps them unsampled,
+    # at their size, and dated as the 2 fps frame list they are (videorl easyr1 overlay --help).
+    OVERLAY_DIR="${OVERLAY_DIR:-$DATA_DIR/model-overlay/$(basename "$MODEL_PATH")}"
+    local min_pixels
+    min_pixels="$(awk '/^ *min_pixels:/ { print $2; exit }' "$CONFIG")"
+    vr_run "$PYTHON" -m videorl easyr1 overlay "$MODEL_PATH" --out "$OVERLAY_DIR" --min-pixels "${min_pixels:-3136}"
+    TRAIN_MODEL="$OVERLAY_DIR"
+  fi
   TRAIN_FILES="$(vr_abspath "$TRAIN_FILES")"
   VAL_FILES="$(vr_abspath "$VAL_FILES")"
   FORMAT_PROMPT="$(vr_abspath "$FORMAT_PROMPT")"
@@ -64,7 +91,7 @@ vr_easyr1_prepare() {
     "data.train_files=$TRAIN_FILES"
     "data.val_files=$VAL_FILES"
     "data.format_prompt=$FORMAT_PROMPT"
-    "worker.actor.model.model_path=$MODEL_PATH"
+    "worker.actor.model.model_path=$TRAIN_MODEL"
     "worker.reward.reward_function=$REWARD_FILE:compute_score"
     "worker.reward.reward_function_kwargs=$REWARD_KWARGS"
     "trainer.nnodes=$NNODES"
@@ -72,6 +99,9 @@ vr_easyr1_prepare() {
     "trainer.experiment_name=$EXPERIMENT_NAME"
     "trainer.save_checkpoint_path=$SAVE_DIR"
   )
+  if [[ "$MODEL_FAMILY" == qwen3_vl ]]; then
+    EASYR1_OVERRIDES+=("worker.actor.model.trust_remote_code=true")  # loads the overlay's processor class
+  fi
   if ((LORA_RANK > 0)); then
     EASYR1_OVERRIDES+=("worker.actor.model.lora.rank=$LORA_RANK" "worker.actor.model.lora.alpha=$LORA_ALPHA")
   fi
@@ -79,6 +109,6 @@ vr_easyr1_prepare() {
     EASYR1_OVERRIDES+=("worker.actor.optim.lr=$LR")
   fi
 
-  vr_show MODEL_PATH CONFIG TRAIN_FILES VAL_FILES FORMAT_PROMPT PROMPT_STYLE REWARD_PRESET REWARD_FILE \
+  vr_show MODEL_PATH TRAIN_MODEL MODEL_FAMILY CONFIG TRAIN_FILES VAL_FILES FORMAT_PROMPT PROMPT_STYLE REWARD_PRESET REWARD_FILE \
     NNODES N_GPUS_PER_NODE LORA_RANK LORA_ALPHA LR EXPERIMENT_NAME SAVE_DIR PYTHON EASYR1_COMMIT
 }

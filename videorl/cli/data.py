@@ -94,6 +94,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="draw timestamps/subtitles on the extracted frames (needs --frames-cache): absolute, "
                              "relative, and/or subtitles:PATH joined with '+' (see docs/data.md)")
         sp.set_defaults(func=run)
+    e.add_argument("--model", default="qwen2_5_vl", choices=("qwen2_5_vl", "qwen3_vl"),
+                   help="model family the frame sizes are chosen for with --frames-cache (default qwen2_5_vl): "
+                        "sizes that no step of EasyR1 resizes again")
     e.add_argument("--allow-fps", action="store_true",
                    help="allow --fps other than 2 with --frames-cache (qwen-vl-utils assumes 2 fps for frame lists)")
 
@@ -156,7 +159,7 @@ def _export(args: argparse.Namespace) -> int:
           "strict_videos": args.strict_videos, "overlay": args.overlay}
     if args.host == "easyr1":
         from videorl.data.export_easyr1 import export_easyr1
-        summary = export_easyr1(args.records, args.out, allow_fps=args.allow_fps, **kw)
+        summary = export_easyr1(args.records, args.out, allow_fps=args.allow_fps, model=args.model, **kw)
         print("\n".join(summary.lines()))
         print("EasyR1 overrides:\n  " + " \\\n  ".join(summary.overrides))
     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ class ExportItem:
     record: SampleRecord
     video: str | list[str]
     """An absolute video path, or a list of frame image paths."""
+    size: tuple[int, int] | None = None
+    """``(height, width)`` of the frames (frame lists only)."""
 
 
 @dataclass
@@ -57,14 +60,17 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
             frames_cache: str | os.PathLike | None = None, fps: float = 2.0, max_pixels: int | None = None,
             min_pixels: int | None = None,
             skip_clipped: bool = False, strict_videos: bool = False,
-            summary: ExportSummary | None = None, overlay: Any = None) -> list[ExportItem]:
+            summary: ExportSummary | None = None, overlay: Any = None,
+            size_for: Callable[[int, int], tuple[int, int]] | None = None,
+            patch_size: int = 14) -> list[ExportItem]:
     """Read and validate every record, and resolve its video (or frames) for a host.
 
     Raises RecordError (file, line, field) for an invalid record, for a clipped record without a
     frame cache (unless ``skip_clipped``), and for a missing video when ``strict_videos`` is set or
     frames are requested (frames cannot be extracted from a missing file). ``overlay`` (an
     :class:`videorl.data.overlay.OverlaySpec` or its string) draws timestamps / subtitles on the
-    extracted frames; it needs a frame cache.
+    extracted frames; it needs a frame cache. ``size_for(height, width)`` gives the frame size from
+    the video's size (a host that accepts only some sizes), a multiple of ``patch_size * 2``.
     """
     if overlay is not None and frames_cache is None:
         raise ValueError("an overlay is drawn on extracted frames: give a frame cache (--frames-cache) too")
@@ -97,14 +103,20 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
         if cache is None:
             items.append(ExportItem(rec, str(path)))
             continue
+        size = None
+        if size_for is not None:
+            from videorl.video.sampler import probe
+
+            info = probe(path)
+            size = size_for(info.height, info.width)
+        sampling = dict(fps=fps, max_pixels=max_pixels, min_pixels=min_pixels, clip=rec.clip, patch_size=patch_size,
+                        **({"size": size} if size is not None else {}))
         if overlay is not None:
             from videorl.data.overlay import overlay_frame_paths
-            frames, _meta = overlay_frame_paths(cache, path, overlay, relative=rec.video, fps=fps,
-                                                max_pixels=max_pixels, min_pixels=min_pixels, clip=rec.clip)
+            frames, meta = overlay_frame_paths(cache, path, overlay, relative=rec.video, **sampling)
         else:
-            frames, _meta = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, min_pixels=min_pixels,
-                                            clip=rec.clip)
-        items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames]))
+            frames, meta = cache.frame_paths(path, **sampling)
+        items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames], (meta.height, meta.width)))
     if summary.missing_videos:
         log.warning("%d video files do not exist here (first: %s)", len(summary.missing_videos),
                     summary.missing_videos[0])

@@ -37,9 +37,9 @@ logger = logging.getLogger(__name__)
 
 FORMATS = ("npy", "jpeg")
 SETTINGS = ("fps", "nframes", "clip", "min_pixels", "max_pixels", "total_pixels", "patch_size", "merge_size",
-            "backend")
+            "backend", "size")
 _DEFAULTS: dict[str, Any] = {"fps": None, "nframes": None, "clip": None, "min_pixels": None, "max_pixels": None,
-                             "total_pixels": None, "patch_size": 14, "merge_size": 2, "backend": "pyav"}
+                             "total_pixels": None, "patch_size": 14, "merge_size": 2, "backend": "pyav", "size": None}
 
 
 @dataclass
@@ -68,6 +68,7 @@ def normalize_settings(**sampling: Any) -> dict[str, Any]:
         s["fps"] = 2.0
     s["fps"] = None if s["fps"] is None else float(s["fps"])
     s["clip"] = None if s["clip"] is None else [float(s["clip"][0]), float(s["clip"][1])]
+    s["size"] = None if s["size"] is None else [int(s["size"][0]), int(s["size"][1])]
     return s
 
 
@@ -108,7 +109,10 @@ class FrameCache:
         ident: dict[str, Any] = {"path": str(p), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
         if self.content_hash:
             ident["sha256"] = _file_sha256(p)
-        return {"file": ident, "settings": normalize_settings(**sampling), "format": format or self.format,
+        settings = normalize_settings(**sampling)
+        if settings["size"] is None:  # keys made before ``size`` existed stay valid
+            del settings["size"]
+        return {"file": ident, "settings": settings, "format": format or self.format,
                 "sampler_version": SAMPLER_VERSION}
 
     def key(self, path: str | os.PathLike, format: str | None = None, **sampling: Any) -> str:

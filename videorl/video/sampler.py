@@ -91,6 +91,7 @@ def sample_frames(path: str | os.PathLike, *, fps: float | None = None, nframes:
                   clip: list[float] | tuple[float, float] | None = None, min_pixels: float | None = None,
                   max_pixels: float | None = None, total_pixels: float | None = None, patch_size: int = 14,
                   merge_size: int = 2, temporal_patch_size: int = 2, backend: str = "pyav",
+                  size: tuple[int, int] | None = None,
                   cache: FrameCache | str | os.PathLike | None = None, expected_duration: float | None = None,
                   on_truncated: str = "error") -> tuple[np.ndarray, VideoMeta]:
     """Decode frames at exact times; return uint8 ``[T, H, W, 3]`` and their :class:`VideoMeta`.
@@ -101,6 +102,9 @@ def sample_frames(path: str | os.PathLike, *, fps: float | None = None, nframes:
     ``factor = patch_size * merge_size`` (14*2 = 28 for Qwen2.5-VL, 16*2 = 32 for Qwen3-VL).
     ``temporal_patch_size`` must be 2 (both models): T is always even. ``cache`` (a
     :class:`FrameCache` or a folder) returns cached frames or decodes once and stores them.
+    ``size`` (``(height, width)``, multiples of ``patch_size * merge_size``) fixes the frame size
+    instead of the pixel budget, for hosts that accept only certain sizes unchanged
+    (:func:`videorl.data.export_easyr1.easyr1_frame_size`).
     Bad input raises :class:`VideoError` subclasses naming the file; a stream that ends early (see
     :func:`check_complete`, against the container's declared duration and ``expected_duration``,
     e.g. the record's) raises :class:`VideoTruncatedError` unless ``on_truncated="warn"``.
@@ -117,8 +121,8 @@ def sample_frames(path: str | os.PathLike, *, fps: float | None = None, nframes:
         fc = cache if isinstance(cache, FrameCache) else FrameCache(cache)
         return fc.get_or_build(path, fps=fps, nframes=nframes, clip=clip, min_pixels=min_pixels,
                                max_pixels=max_pixels, total_pixels=total_pixels, patch_size=patch_size,
-                               merge_size=merge_size, backend=backend, expected_duration=expected_duration,
-                               on_truncated=on_truncated)
+                               merge_size=merge_size, backend=backend, size=size,
+                               expected_duration=expected_duration, on_truncated=on_truncated)
     from videorl.video.pyav_backend import decode, read_timeline
 
     path = Path(path)
@@ -128,12 +132,18 @@ def sample_frames(path: str | os.PathLike, *, fps: float | None = None, nframes:
     c0, c1 = _check_clip(path, clip, info.duration)
     targets, rate = sizing.target_times(c0, c1, fps=fps, nframes=nframes)
     indices = sizing.even_count(sizing.nearest_frames(tl.times, targets))
-    try:
-        height, width = sizing.video_frame_size(info.height, info.width, len(indices), patch_size=patch_size,
-                                                merge_size=merge_size, min_pixels=min_pixels,
-                                                max_pixels=max_pixels, total_pixels=total_pixels)
-    except ValueError as err:
-        raise VideoError(path, f"cannot size frames: {err}") from err
+    factor = patch_size * merge_size
+    if size is not None:
+        height, width = int(size[0]), int(size[1])
+        if height <= 0 or width <= 0 or height % factor or width % factor:
+            raise ValueError(f"size {height}x{width} must be positive multiples of {factor}")
+    else:
+        try:
+            height, width = sizing.video_frame_size(info.height, info.width, len(indices), patch_size=patch_size,
+                                                    merge_size=merge_size, min_pixels=min_pixels,
+                                                    max_pixels=max_pixels, total_pixels=total_pixels)
+        except ValueError as err:
+            raise VideoError(path, f"cannot size frames: {err}") from err
     unique, inverse = np.unique(indices, return_inverse=True)
     if backend == "pyav":
         frames = decode(path, tl, unique, height, width)
