@@ -12,11 +12,29 @@ random text. Needs torch, transformers (>= 5) and tokenizers.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
-                  "<|image_pad|>", "<|video_pad|>", "<think>", "</think>"]
+                  "<|image_pad|>", "<|video_pad|>"]
+THINK_TOKENS = ["<think>", "</think>"]
+"""Added tokens but *not* special, as in the released Qwen3 tokenizers: a decode with
+``skip_special_tokens=True`` (EasyR1's reward input) keeps them."""
+
+# The processor sizes of the released checkpoints (preprocessor_config.json / video_preprocessor_config.json).
+RELEASED_SIZES = {
+    "qwen2_5_vl": {"image": {"shortest_edge": 3136, "longest_edge": 12845056},
+                   "video": {"shortest_edge": 3136, "longest_edge": 12845056}},
+    "qwen3_vl": {"image": {"shortest_edge": 65536, "longest_edge": 16777216},
+                 "video": {"shortest_edge": 4096, "longest_edge": 25165824}},
+}
+TINY_SIZES = {
+    "qwen2_5_vl": {"image": {"shortest_edge": 28 * 28 * 4, "longest_edge": 28 * 28 * 1024},
+                   "video": {"shortest_edge": 28 * 28 * 4, "longest_edge": 28 * 28 * 1024}},
+    "qwen3_vl": {"image": {"shortest_edge": 32 * 32 * 4, "longest_edge": 32 * 32 * 1024},
+                 "video": {"shortest_edge": 32 * 32 * 4, "longest_edge": 32 * 32 * 1024}},
+}
 
 CHAT_TEMPLATE = (
     "{%- for message in messages -%}"
@@ -45,10 +63,19 @@ _CORPUS = [
 ]
 
 
+def _tokenizer_class():
+    """``Qwen2TokenizerFast`` (transformers 4.x; the Qwen processors accept only the Qwen2 tokenizers),
+    which transformers 5.x keeps as an alias of ``Qwen2Tokenizer``."""
+    try:
+        from transformers import Qwen2TokenizerFast
+    except ImportError:  # pragma: no cover - transformers without the alias
+        from transformers import Qwen2Tokenizer as Qwen2TokenizerFast
+    return Qwen2TokenizerFast
+
+
 def build_tokenizer(vocab_size: int = 512):
-    """A byte-level BPE tokenizer (``PreTrainedTokenizerFast``) with the Qwen special tokens."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+    """A byte-level BPE Qwen2 tokenizer with the Qwen special tokens and non-special think tags."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -56,8 +83,9 @@ def build_tokenizer(vocab_size: int = 512):
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.train_from_iterator(_CORPUS * 4, trainer=trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                   unk_token=None, model_max_length=32768)
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in THINK_TOKENS])
+    fast = _tokenizer_class()(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                              unk_token=None, bos_token=None, model_max_length=32768)
     fast.chat_template = CHAT_TEMPLATE
     return fast
 
@@ -68,83 +96,107 @@ def _ids(tokenizer) -> dict[str, int]:
             "vision_start_token_id": conv("<|vision_start|>"), "vision_end_token_id": conv("<|vision_end|>")}
 
 
-def _save(model, processor, out: Path) -> Path:
+def _sizes(model: str, released: bool) -> dict[str, dict[str, int]]:
+    return (RELEASED_SIZES if released else TINY_SIZES)[model]
+
+
+def _save(config: dict, processor, out: Path, seed: int) -> Path:
+    """Write the released-layout ``config.json``, then the model built from it and the processor.
+
+    The model is built by ``from_pretrained`` of that very file, and the file is written again after
+    ``save_pretrained`` (whose layout depends on the transformers version), so the checkpoint
+    reloads as the released one does on transformers 4.57 and 5.x alike.
+    """
+    import torch
+    from transformers import AutoConfig, AutoModelForImageTextToText
+
     out.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(config, indent=2) + "\n"
+    (out / "config.json").write_text(text)
+    torch.manual_seed(seed)
+    model = AutoModelForImageTextToText.from_config(AutoConfig.from_pretrained(out)).eval()
+    model.generation_config.eos_token_id = config["eos_token_id"]
+    model.generation_config.pad_token_id = config["pad_token_id"]
     model.save_pretrained(out)
+    (out / "config.json").write_text(text)
     processor.save_pretrained(out)
-    if getattr(model, "generation_config", None) is not None:
-        model.generation_config.save_pretrained(out)
     return out
 
 
-def build_tiny_qwen2_5_vl(directory: str | os.PathLike, *, seed: int = 0) -> Path:
-    """Save a tiny Qwen2.5-VL (tokenizer, processor, model) under ``directory`` and return it."""
-    import torch
-    from transformers import (
-        Qwen2_5_VLConfig,
-        Qwen2_5_VLForConditionalGeneration,
-        Qwen2_5_VLProcessor,
-        Qwen2VLImageProcessor,
-        Qwen2VLVideoProcessor,
-    )
+def _token_config(tokenizer) -> dict[str, int]:
+    return {"bos_token_id": tokenizer.convert_tokens_to_ids("<|endoftext|>"), "eos_token_id": tokenizer.eos_token_id,
+            "pad_token_id": tokenizer.pad_token_id, **_ids(tokenizer)}
 
-    torch.manual_seed(seed)
+
+def build_tiny_qwen2_5_vl(directory: str | os.PathLike, *, seed: int = 0, released_sizes: bool = False) -> Path:
+    """Save a tiny Qwen2.5-VL (tokenizer, processor, model) under ``directory`` and return it.
+
+    ``config.json`` has the layout of the released Qwen2.5-VL checkpoints (text settings at the top
+    level, ``rope_scaling`` ``{"type": "mrope", ...}``, model type ``qwen2_5_vl``).
+    ``released_sizes`` gives the processors the released pixel bounds (3136 .. 12845056).
+    """
+    from transformers import Qwen2_5_VLProcessor, Qwen2VLImageProcessor, Qwen2VLVideoProcessor
+
     tokenizer = build_tokenizer()
-    ids = _ids(tokenizer)
-    pix = {"min_pixels": 28 * 28 * 4, "max_pixels": 28 * 28 * 1024}
+    sz = _sizes("qwen2_5_vl", released_sizes)
     processor = Qwen2_5_VLProcessor(
-        image_processor=Qwen2VLImageProcessor(size={"shortest_edge": pix["min_pixels"], "longest_edge": pix["max_pixels"]}),
-        video_processor=Qwen2VLVideoProcessor(size={"shortest_edge": pix["min_pixels"], "longest_edge": pix["max_pixels"]}),
+        image_processor=Qwen2VLImageProcessor(size=sz["image"], min_pixels=sz["image"]["shortest_edge"],
+                                              max_pixels=sz["image"]["longest_edge"]),
+        video_processor=Qwen2VLVideoProcessor(size=sz["video"], min_pixels=sz["video"]["shortest_edge"],
+                                              max_pixels=sz["video"]["longest_edge"]),
         tokenizer=tokenizer, chat_template=CHAT_TEMPLATE)
-    config = Qwen2_5_VLConfig(
-        text_config={"vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
-                     "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-                     "max_position_embeddings": 4096, "rope_parameters": {
-                         "rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 1000000.0},
-                     "bos_token_id": tokenizer.convert_tokens_to_ids("<|endoftext|>"),
-                     "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id},
-        vision_config={"depth": 2, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2,
-                       "out_hidden_size": 64, "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2,
-                       "tokens_per_second": 2, "window_size": 56, "fullatt_block_indexes": [1]},
-        **ids)
-    model = Qwen2_5_VLForConditionalGeneration(config).eval()
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return _save(model, processor, Path(directory))
+    config = {
+        "architectures": ["Qwen2_5_VLForConditionalGeneration"], "model_type": "qwen2_5_vl",
+        "attention_dropout": 0.0, "hidden_act": "silu", "hidden_size": 64, "intermediate_size": 128,
+        "initializer_range": 0.02, "max_position_embeddings": 4096, "max_window_layers": 2,
+        "num_attention_heads": 4, "num_hidden_layers": 2, "num_key_value_heads": 2, "rms_norm_eps": 1e-06,
+        "rope_theta": 1000000.0, "rope_scaling": {"type": "mrope", "mrope_section": [2, 3, 3]},
+        "sliding_window": 4096, "tie_word_embeddings": False, "use_cache": True, "use_sliding_window": False,
+        "vocab_size": len(tokenizer), "torch_dtype": "float32", **_token_config(tokenizer),
+        "vision_config": {"depth": 2, "hidden_act": "silu", "hidden_size": 32, "intermediate_size": 64,
+                          "num_heads": 2, "in_chans": 3, "out_hidden_size": 64, "patch_size": 14,
+                          "spatial_merge_size": 2, "spatial_patch_size": 14, "temporal_patch_size": 2,
+                          "tokens_per_second": 2, "window_size": 56, "fullatt_block_indexes": [1]},
+    }
+    return _save(config, processor, Path(directory), seed)
 
 
-def build_tiny_qwen3_vl(directory: str | os.PathLike, *, seed: int = 0) -> Path:
-    """Save a tiny Qwen3-VL (tokenizer, processor, model) under ``directory`` and return it."""
-    import torch
-    from transformers import (
-        Qwen2VLImageProcessor,
-        Qwen3VLConfig,
-        Qwen3VLForConditionalGeneration,
-        Qwen3VLProcessor,
-        Qwen3VLVideoProcessor,
-    )
+def build_tiny_qwen3_vl(directory: str | os.PathLike, *, seed: int = 0, released_sizes: bool = False) -> Path:
+    """Save a tiny Qwen3-VL (tokenizer, processor, model) under ``directory`` and return it.
 
-    torch.manual_seed(seed)
+    ``config.json`` has the layout of the released Qwen3-VL checkpoints (``text_config`` with
+    ``rope_scaling`` ``{"rope_type": "default", "mrope_interleaved": true, ...}``).
+    ``released_sizes`` gives the processors the released bounds: images 65536 .. 16777216 pixels,
+    videos 4096 .. 25165824 (over all frames); the video processor samples frames itself
+    (``do_sample_frames`` true, 2 fps), as released.
+    """
+    from transformers import Qwen2VLImageProcessor, Qwen3VLProcessor, Qwen3VLVideoProcessor
+
     tokenizer = build_tokenizer()
-    ids = _ids(tokenizer)
-    size = {"shortest_edge": 32 * 32 * 4, "longest_edge": 32 * 32 * 1024}
+    sz = _sizes("qwen3_vl", released_sizes)
     processor = Qwen3VLProcessor(
-        image_processor=Qwen2VLImageProcessor(patch_size=16, size=size),
-        video_processor=Qwen3VLVideoProcessor(size=size),
+        image_processor=Qwen2VLImageProcessor(patch_size=16, size=sz["image"], min_pixels=sz["image"]["shortest_edge"],
+                                              max_pixels=sz["image"]["longest_edge"]),
+        video_processor=Qwen3VLVideoProcessor(size=sz["video"], do_sample_frames=True),
         tokenizer=tokenizer, chat_template=CHAT_TEMPLATE)
-    config = Qwen3VLConfig(
-        text_config={"vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
-                     "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
-                     "max_position_embeddings": 4096, "rope_parameters": {
-                         "rope_type": "default", "mrope_section": [2, 3, 3], "mrope_interleaved": True,
-                         "rope_theta": 5000000.0},
-                     "bos_token_id": tokenizer.convert_tokens_to_ids("<|endoftext|>"),
-                     "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id},
-        vision_config={"depth": 2, "hidden_size": 32, "intermediate_size": 64, "num_heads": 2,
-                       "out_hidden_size": 64, "patch_size": 16, "spatial_merge_size": 2, "temporal_patch_size": 2,
-                       "num_position_embeddings": 64, "deepstack_visual_indexes": [1]},
-        **ids)
-    model = Qwen3VLForConditionalGeneration(config).eval()
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return _save(model, processor, Path(directory))
+    tok = _token_config(tokenizer)
+    config = {
+        "architectures": ["Qwen3VLForConditionalGeneration"], "model_type": "qwen3_vl",
+        "tie_word_embeddings": False, **{k: v for k, v in tok.items() if k.endswith("token_id") and "vision" in k
+                                        or k in ("image_token_id", "video_token_id")},
+        "text_config": {
+            "model_type": "qwen3_vl_text", "attention_bias": False, "attention_dropout": 0.0,
+            "bos_token_id": tok["bos_token_id"], "eos_token_id": tok["eos_token_id"], "head_dim": 16,
+            "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02, "intermediate_size": 128,
+            "max_position_embeddings": 4096, "num_attention_heads": 4, "num_hidden_layers": 2,
+            "num_key_value_heads": 2, "rms_norm_eps": 1e-06, "rope_theta": 5000000,
+            "rope_scaling": {"rope_type": "default", "mrope_section": [2, 3, 3], "mrope_interleaved": True},
+            "use_cache": True, "vocab_size": len(tokenizer), "dtype": "float32"},
+        "vision_config": {"model_type": "qwen3_vl", "deepstack_visual_indexes": [1], "depth": 2,
+                          "hidden_act": "gelu_pytorch_tanh", "hidden_size": 32, "in_channels": 3,
+                          "initializer_range": 0.02, "intermediate_size": 64, "num_heads": 2,
+                          "num_position_embeddings": 64, "out_hidden_size": 64, "patch_size": 16,
+                          "spatial_merge_size": 2, "temporal_patch_size": 2},
+        "eos_token_id": tok["eos_token_id"], "pad_token_id": tok["pad_token_id"],
+    }
+    return _save(config, processor, Path(directory), seed)
