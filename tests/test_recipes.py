@@ -309,7 +309,8 @@ def test_sft_and_merge_dry_runs(records: Path, tmp_path: Path) -> None:
         assert "FORCE_TORCHRUN=1" in r.stdout and "NPROC_PER_NODE=8" in r.stdout
         r = run(name, "--dry-run", "--merge", OUTPUT_DIR=str(tmp_path / name))
         assert r.returncode == 0, r.stderr
-        [cmd] = commands(r.stdout)
+        cmd, fix = commands(r.stdout)
+        assert fix[-2:] == [str(RECIPES / "lib" / "fix_merged_config.py"), str(tmp_path / name / "merged")]
         merge_yaml = RECIPES / f"{name.replace('_sft', '_merge')}.yaml"
         assert cmd[:3] == ["llamafactory-cli", "export", str(merge_yaml)]
         args = dict(a.split("=", 1) for a in cmd[3:])

@@ -15,6 +15,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -29,6 +30,8 @@ class ExportItem:
     record: SampleRecord
     video: str | list[str]
     """An absolute video path, or a list of frame image paths."""
+    meta: Any = None
+    """The frames' :class:`~videorl.video.meta.VideoMeta` when ``video`` is a frame list, else None."""
 
 
 @dataclass
@@ -56,18 +59,20 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
             frames_cache: str | os.PathLike | None = None, fps: float = 2.0, max_pixels: int | None = None,
             min_pixels: int | None = None,
             skip_clipped: bool = False, strict_videos: bool = False,
-            summary: ExportSummary | None = None) -> list[ExportItem]:
+            summary: ExportSummary | None = None, patch_size: int = 14) -> list[ExportItem]:
     """Read and validate every record, and resolve its video (or frames) for a host.
 
     Raises RecordError (file, line, field) for an invalid record, for a clipped record without a
     frame cache (unless ``skip_clipped``), and for a missing video when ``strict_videos`` is set or
-    frames are requested (frames cannot be extracted from a missing file).
+    frames are requested (frames cannot be extracted from a missing file). ``patch_size`` sizes
+    extracted frames for the model (multiples of ``2 * patch_size``: 14 for Qwen2.5-VL, 16 for Qwen3-VL).
     """
     summary = summary if summary is not None else ExportSummary()
     cache = None
     if frames_cache is not None:
         try:
             from videorl.video.cache import FrameCache
+            from videorl.video.errors import VideoError
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise RuntimeError(f"--frames-cache needs videorl.video.cache ({exc})") from exc
         cache = FrameCache(frames_cache)
@@ -92,9 +97,12 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
         if cache is None:
             items.append(ExportItem(rec, str(path)))
             continue
-        frames, _meta = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, min_pixels=min_pixels,
-                                        clip=rec.clip)
-        items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames]))
+        try:
+            frames, meta = cache.frame_paths(path, fps=fps, max_pixels=max_pixels, min_pixels=min_pixels,
+                                             clip=rec.clip, patch_size=patch_size)
+        except VideoError as exc:
+            raise RecordError(f"cannot extract frames: {exc}", path=records_path, line=line, field="video") from exc
+        items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames], meta))
     if summary.missing_videos:
         log.warning("%d video files do not exist here (first: %s)", len(summary.missing_videos),
                     summary.missing_videos[0])
