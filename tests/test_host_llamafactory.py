@@ -42,17 +42,18 @@ def lf():
     return LLAMAFACTORY.ensure()
 
 
-def _tiny(env, model: str, folder: Path) -> Path:
-    """A tiny random model with the released processor sizes, built by transformers 4.57.1 in the host env."""
-    builder = {"qwen2_5_vl": "build_tiny_qwen2_5_vl", "qwen3_vl": "build_tiny_qwen3_vl"}[model]
-    env.script(f"from videorl.testing.tiny_qwen import {builder} as b; import sys; b(sys.argv[1], released_sizes=True)",
-               str(folder), env=lf_environ(env))
-    return folder
+def _tiny(env, folder: Path, models=tuple(MODELS)) -> dict[str, Path]:
+    """Tiny random models with the released processor sizes, built by transformers 4.57.1 in the host env."""
+    code = ("import sys; from videorl.testing import tiny_qwen as t; "
+            "[getattr(t, 'build_tiny_' + m)(sys.argv[1] + '/' + m, released_sizes=True) for m in sys.argv[2:]]")
+    env.script(code, str(folder), *models, env=lf_environ(env))
+    return {m: folder / m for m in models}
 
 
-def _probe(env, cfg: Path, out: Path) -> list[dict]:
-    env.run(["-m", "videorl.testing.lf_clock", str(out), str(cfg)], env=lf_environ(env), timeout=600)
-    return json.loads(out.read_text())["samples"]
+def _probe(env, configs: list[Path], out: Path) -> list[list[dict]]:
+    """LLaMA-Factory's own data path on each config (one process): per config, the probed samples."""
+    env.run(["-m", "videorl.testing.lf_clock", out, *configs], env=lf_environ(env), timeout=900)
+    return [run["samples"] for run in json.loads(out.read_text())["runs"]]
 
 
 def test_clock_exact_through_mm_plugin_every_container_and_duration(lf, tmp_path: Path) -> None:
@@ -61,13 +62,16 @@ def test_clock_exact_through_mm_plugin_every_container_and_duration(lf, tmp_path
     cases = make_cases(tmp_path / "videos", sweep_specs() + [("charades", 30.96, NTSC, "mp4"),
                                                              ("activitynet", 119.5, NTSC, "webm")])
     records = write_records(cases, tmp_path / "clock.jsonl")
+    tiny = _tiny(lf, tmp_path / "tiny")
+    configs = []
     for model in MODELS:
         data = tmp_path / f"lf_{model}"
         summary = export_llamafactory(records, data, name="clock", style="direct", model=model)
         assert summary.written == len(cases) and "video_fps: 2" in summary.overrides
-        cfg = lf_config(tmp_path / f"{model}.yaml", model_dir=_tiny(lf, model, tmp_path / f"tiny_{model}"),
-                        data_dir=data, dataset="clock", model=model, out_dir=tmp_path / f"out_{model}")
-        samples = _probe(lf, cfg, tmp_path / f"probe_{model}.json")
+        configs.append(lf_config(tmp_path / f"{model}.yaml", model_dir=tiny[model], data_dir=data, dataset="clock",
+                                 model=model, out_dir=tmp_path / f"out_{model}"))
+    for model, samples in zip(MODELS, _probe(lf, configs, tmp_path / "probe.json"), strict=True):
+        data = tmp_path / f"lf_{model}"
         assert len(samples) == len(cases)
         cache = FrameCache(data / "frames", format="jpeg")
         for case, s in zip(cases, samples, strict=True):
@@ -81,10 +85,14 @@ def test_clock_exact_through_mm_plugin_every_container_and_duration(lf, tmp_path
             # undistorted: the vision tower sees the sampler's size (no 28 -> 32 re-rounding, no re-resize)
             assert s["size"] == [meta.height, meta.width], where
             assert s["video_tokens"] == s["video_features"] > 0, where
-            # the same times as RL and evaluation (videorl's glue on the same frames)
-            assert s["told"] == pytest.approx(eval_told(model, meta), abs=1e-9), where
+            # the same times as RL and evaluation (videorl's glue on the same frames); the one exception is
+            # Qwen3-VL off the frame grid, where LF prints target times and the glue real ones: a marker on
+            # the k + 0.25 rounding boundary can then differ by 0.1 s (docs/clock_sft.md, NTSC)
+            on_grid = case.name.startswith("d")
+            tol = 1e-9 if on_grid or model == "qwen2_5_vl" else 0.1 + 1e-9
+            assert s["told"] == pytest.approx(eval_told(model, meta), abs=tol), where
             err = clock_error(model, v, s)
-            if case.name.startswith("d"):  # 4 fps clips: every target is a frame -> exact
+            if on_grid:  # 4 fps clips: every target is a frame -> exact
                 assert err == 0.0, where
             elif model == "qwen2_5_vl":  # 29.97 fps: the patch's first frame is <= half a frame from k s
                 assert err <= 0.5 / float(NTSC) + 1e-9, where
@@ -102,7 +110,7 @@ def test_sft_step_merge_and_reload(lf, tmp_path: Path) -> None:
     records = write_records(cases, tmp_path / "train.jsonl")
     data = tmp_path / "lf"
     export_llamafactory(records, data, name="train", style="r1", model="qwen2_5_vl")
-    base = _tiny(lf, "qwen2_5_vl", tmp_path / "tiny")
+    base = _tiny(lf, tmp_path / "tiny", ("qwen2_5_vl",))["qwen2_5_vl"]
     adapter, merged = tmp_path / "adapter", tmp_path / "merged"
     cfg = lf_config(tmp_path / "sft.yaml", model_dir=base, data_dir=data, dataset="train", model="qwen2_5_vl",
                     out_dir=adapter, cutoff_len=4096, max_steps=1, logging_steps=1, save_strategy="no",

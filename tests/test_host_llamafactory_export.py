@@ -117,3 +117,23 @@ def test_sft_recipe_refuses_a_model_that_reloads_as_text(tmp_path: Path) -> None
                        text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "MODEL_PATH": str(model),
                                        "DATA_DIR": str(data), "PYTHON": sys.executable})
     assert r.returncode == 2 and "reloads as qwen2_5_vl_text" in r.stderr and "fix_merged_config.py" in r.stderr
+
+
+def test_sft_dry_run_refuses_settings_that_change_the_export(clip6: Path, tmp_path: Path) -> None:
+    data = tmp_path / "lf"
+    export_llamafactory(_records(tmp_path, [clip6]), data, name="train", model="qwen2_5_vl")
+
+    def dry(recipe: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", str(REPO / "recipes" / f"{recipe}.sh"), "--dry-run", *args],
+                              capture_output=True, text=True,
+                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DATA_DIR": str(data),
+                                   "PYTHON": sys.executable, "NPROC_PER_NODE": "1"})
+
+    assert dry("qwen2_5_vl_7b_sft").returncode == 0
+    r = dry("qwen2_5_vl_7b_sft", "video_fps=1", "video_max_pixels=3000", "cutoff_len=64")
+    assert r.returncode == 2
+    assert "video_fps 1 differs from the export's --fps 2" in r.stderr
+    assert "video_max_pixels 3000 is below the largest frame" in r.stderr
+    assert "cutoff_len 64 does not exceed" in r.stderr
+    r = dry("qwen3_vl_8b_sft")
+    assert r.returncode == 2 and "the frames were sized for qwen2_5_vl (export with --model qwen3_vl)" in r.stderr

@@ -59,6 +59,13 @@ vr_llamafactory_prepare() {
     fi
     LF_OVERRIDES=("model_name_or_path=$MODEL_PATH" "dataset_dir=$(vr_abspath "$DATA_DIR")" "dataset=$DATASET"
       "output_dir=$(vr_abspath "$OUTPUT_DIR")")
+    # The export's frames must reach the model unchanged and at the right times (check_sft_data.py).
+    local data_problems
+    if [[ -f "$DATA_DIR/dataset_info.json" ]] &&
+      ! data_problems="$("$PYTHON" "$VR_LIB_DIR/check_sft_data.py" "$LF_CONFIG" "$DATA_DIR" "$DATASET" \
+        ${LF_EXTRA[@]+"${LF_EXTRA[@]}"} 2>&1)"; then
+      vr_error "the SFT config does not fit the export in DATA_DIR=$DATA_DIR:"$'\n'"$data_problems"
+    fi
     # LLaMA-Factory re-joins the arguments with spaces for torchrun, so no argument may contain one.
     for arg in "$LF_CONFIG" "${LF_OVERRIDES[@]}" ${LF_EXTRA[@]+"${LF_EXTRA[@]}"}; do
       [[ "$arg" != *[[:space:]]* ]] || vr_error "'$arg' contains whitespace, which LLaMA-Factory's torchrun launch splits"

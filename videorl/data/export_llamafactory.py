@@ -3,7 +3,8 @@
 Writes ``DIR/<name>.json``: a list of
 ``{"messages": [{"role": "user", "content": build_prompt(...)}, {"role": "assistant", "content":
 target(...)}], "videos": [path or [frame paths]]}``, and registers ``<name>`` in
-``DIR/dataset_info.json`` (other entries are kept)::
+``DIR/dataset_info.json`` (other entries are kept); ``DIR/<name>.videorl.json`` records the model,
+fps and frame sizes for the SFT recipes' dry-run check::
 
     "<name>": {"file_name": "<name>.json", "formatting": "sharegpt",
                "columns": {"messages": "messages", "videos": "videos"},
@@ -144,8 +145,12 @@ def export_llamafactory(records: str | os.PathLike, out_dir: str | os.PathLike, 
     write_json(data_path, samples)
     info_path = out / "dataset_info.json"
     merge_dataset_info(info_path, name, dataset_entry(name))
+    side_path = out / f"{name}.videorl.json"  # read by the SFT recipes' dry-run check (check_sft_data.py)
+    write_json(side_path, {"model": model, "fps": fps, "path_videos": path_videos,
+                           "max_area": max(areas, default=0), "min_area": min(areas, default=0),
+                           "max_video_tokens": max_tokens})
     summary.written = len(samples)
-    summary.files = [str(data_path), str(info_path)]
+    summary.files = [str(data_path), str(info_path), str(side_path)]
     summary.overrides = [f"dataset: {name}", f"dataset_dir: {out.resolve()}", f"video_fps: {fps:g}"]
     if areas:
         # LLaMA-Factory shrinks frames above video_max_pixels and enlarges those below video_min_pixels.

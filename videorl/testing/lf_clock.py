@@ -17,9 +17,11 @@ model's ``get_rope_index``). For every training sample it then reports, from the
 - ``video_tokens`` / ``video_features``: ``<|video_pad|>`` tokens in ``input_ids`` and vision
   features the tower will produce (rows of ``pixel_values_videos`` / merge_size^2).
 
-Usage (writes one JSON object with a ``samples`` list to OUT.json; LLaMA-Factory logs go to the console)::
+Usage (writes ``{"runs": [<one object with a samples list per config>]}`` to OUT.json; LLaMA-Factory
+logs go to the console). Several configs run in one process (imports once); ``key=value`` arguments
+override the config before them::
 
-    python -m videorl.testing.lf_clock OUT.json CONFIG.yaml [key=value ...]
+    python -m videorl.testing.lf_clock OUT.json CONFIG.yaml [key=value ...] [CONFIG2.yaml [key=value ...] ...]
 """
 
 from __future__ import annotations
@@ -127,6 +129,17 @@ def probe(args: list[str]) -> dict[str, Any]:
             "patch_size": patch, "samples": samples}
 
 
+def split_runs(args: list[str]) -> list[list[str]]:
+    """``[CONFIG.yaml, key=value, ..., CONFIG2.yaml, ...]`` -> one argument list per config."""
+    runs: list[list[str]] = []
+    for a in args:
+        if a.endswith((".yaml", ".yml", ".json")) or not runs:
+            runs.append([a])
+        else:
+            runs[-1].append(a)
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) < 2 or argv[0] in ("-h", "--help"):
@@ -134,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     from videorl.io import write_json
 
-    write_json(argv[0], probe(argv[1:]))
+    write_json(argv[0], {"runs": [probe(run) for run in split_runs(argv[1:])]})
     return 0
 
 
