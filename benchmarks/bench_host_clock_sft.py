@@ -16,7 +16,7 @@ own converter, ``mm_plugin`` and collator with the model's ``get_rope_index``
 Per row: max |true - told| over the temporal patches (tests/lf_clock_cases.py: Qwen2.5-VL compares
 the M-RoPE time with the patch's first frame, Qwen3-VL the ``<t seconds>`` marker with the rounded
 mean of its two frames), the largest difference from what videorl's glue tells the model in RL and
-evaluation for the same clip, and the frame-size error (pixels of height and width against the
+evaluation for the same clip (and whether the frames are the ones RL and evaluation see), and the frame-size error (pixels of height and width against the
 sampler's size for that model). Writes ``benchmarks/results/bench_host_clock_sft.json``.
 """
 
@@ -88,14 +88,16 @@ def main() -> int:
                 size_err = max(abs(s["size"][0] - meta.height), abs(s["size"][1] - meta.width))
                 span = true_times(case.video, s["frames"])[-1]
                 n_told = len(s["told"])
+                same = s["frames"] == meta.frame_indices
                 patches = "" if len(ev) == n_told else f" ({n_told} patches, RL/eval {len(ev)})"
                 rows.append({
                     "what": f"LLaMA-Factory {path_name}, {model}, {label}",
-                    "result": (f"max |true - told| {err:.3f} s; vs RL/eval glue {vs_eval:.3f} s{patches}; "
+                    "result": (f"max |true - told| {err:.3f} s; frames {'=' if same else '!='} RL/eval frames, "
+                               f"told vs RL/eval glue {vs_eval:.3f} s{patches}; "
                                f"frames {s['size'][0]}x{s['size'][1]} vs sampler {meta.height}x{meta.width}; "
                                f"{len(s['frames'])} frames to {span:.1f} s"),
                     "target": "0.000 s (Qwen3-VL: marker = rounded true mean), 0 px" if not path_videos else "—",
-                    "metrics": {"max_err_s": round(err, 4), "vs_eval_s": round(vs_eval, 4),
+                    "metrics": {"max_err_s": round(err, 4), "vs_eval_s": round(vs_eval, 4), "same_frames": float(same),
                                 "size_err_px": size_err, "frames": len(s["frames"]),
                                 "patches_told": n_told, "patches_eval": len(ev)},
                 })
