@@ -7,6 +7,7 @@
 # Usage: [VAR=value ...] bash recipes/qwen2_5_vl_7b_sft.sh [--dry-run] [--merge] [key=value ...]
 #   --dry-run        print the resolved configuration and the exact launch; no GPU or LLaMA-Factory needed
 #   --merge          run `llamafactory-cli export` (merge OUTPUT_DIR's adapter into EXPORT_DIR) instead of training
+#                    and make its config reload as released (recipes/lib/fix_merged_config.py)
 #   key=value        further LLaMA-Factory arguments, e.g. num_train_epochs=2 deepspeed=<ds_z3_config.json>
 #
 # Variables (defaults in brackets):
@@ -36,3 +37,4 @@ vr_llamafactory_prepare ${VR_ARGS[@]+"${VR_ARGS[@]}"}
 set -- ${LF_EXTRA[@]+"${LF_EXTRA[@]}"}
 
 vr_run "$LLAMAFACTORY_CLI" "$LF_COMMAND" "$LF_CONFIG" "${LF_OVERRIDES[@]}" "$@"
+vr_llamafactory_after_merge

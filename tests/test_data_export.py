@@ -138,7 +138,7 @@ def test_llamafactory_sharegpt_and_dataset_info_merge(records, tmp_path):
     out = tmp_path / "lf"
     out.mkdir()
     (out / "dataset_info.json").write_text(json.dumps({"mllm_video_demo": {"file_name": "mllm_video_demo.json"}}))
-    s = export_llamafactory(records, out, style="r1", video_dir=tmp_path / "videos")
+    s = export_llamafactory(records, out, style="r1", video_dir=tmp_path / "videos", path_videos=True)
     assert s.written == 3
     data = json.loads((out / "train.json").read_text())
     info = json.loads((out / "dataset_info.json").read_text())
@@ -156,7 +156,8 @@ def test_llamafactory_sharegpt_and_dataset_info_merge(records, tmp_path):
     assert data[1]["messages"][1]["content"] == think + "<answer>12.7 - 18.6</answer>"
     assert data[2]["messages"][1]["content"] == think + "<answer>C; 23.0 - 27.7</answer>"
     assert data[0]["messages"][0]["content"].endswith(R1_INSTRUCTION)
-    s = export_llamafactory(records, out, name="direct_set", style="direct", video_dir=tmp_path / "videos")
+    s = export_llamafactory(records, out, name="direct_set", style="direct", video_dir=tmp_path / "videos",
+                            path_videos=True)
     d2 = json.loads((out / "direct_set.json").read_text())
     assert d2[0]["messages"][1]["content"] == "24.3 - 30.4"
     assert set(json.loads((out / "dataset_info.json").read_text())) == {"mllm_video_demo", "train", "direct_set"}
@@ -177,7 +178,7 @@ def test_cli_export_prints_overrides(records, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "data.prompt_key=prompt" in out and "format_prompt/direct.jinja" in out
     assert main(["data", "export", "llamafactory", str(records), "--out", str(tmp_path / "l"),
-                 "--video-dir", str(tmp_path / "videos")]) == 0
+                 "--video-dir", str(tmp_path / "videos"), "--path-videos"]) == 0
     assert "dataset: train" in capsys.readouterr().out
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a"}\n')

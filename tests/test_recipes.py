@@ -351,11 +351,11 @@ def test_gpu_count_from_nvidia_smi_and_cuda_visible_devices(tmp_path: Path) -> N
 
 
 def test_sft_and_merge_dry_runs(records: Path, tmp_path: Path) -> None:
-    out = tmp_path / "lf"
-    export("llamafactory", records, out, "--name", "vtg", "--style", "r1")
-    info = json.loads((out / "dataset_info.json").read_text())
-    assert "vtg" in info
     for name, template in SFT.items():
+        out = tmp_path / f"lf_{name}"  # frames sized for the recipe's model (the dry run checks it)
+        export("llamafactory", records, out, "--name", "vtg", "--style", "r1", "--model",
+               "qwen3_vl" if "qwen3" in name else "qwen2_5_vl")
+        assert "vtg" in json.loads((out / "dataset_info.json").read_text())
         r = run(name, "--dry-run", "num_train_epochs=2", DATA_DIR=str(out), DATASET="vtg",
                 OUTPUT_DIR=str(tmp_path / name))
         assert r.returncode == 0, r.stderr
@@ -367,7 +367,8 @@ def test_sft_and_merge_dry_runs(records: Path, tmp_path: Path) -> None:
         assert "FORCE_TORCHRUN=1" in r.stdout and "NPROC_PER_NODE=8" in r.stdout
         r = run(name, "--dry-run", "--merge", OUTPUT_DIR=str(tmp_path / name))
         assert r.returncode == 0, r.stderr
-        [cmd] = commands(r.stdout)
+        cmd, fix = commands(r.stdout)
+        assert fix[-2:] == [str(RECIPES / "lib" / "fix_merged_config.py"), str(tmp_path / name / "merged")]
         merge_yaml = RECIPES / f"{name.replace('_sft', '_merge')}.yaml"
         assert cmd[:3] == ["llamafactory-cli", "export", str(merge_yaml)]
         args = dict(a.split("=", 1) for a in cmd[3:])

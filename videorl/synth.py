@@ -163,13 +163,16 @@ def frame_times(n_frames: int, fps: Fraction, vfr: bool = False) -> list[Fractio
 def make_video(path: str | os.PathLike, *, duration: float, fps: float | Fraction = 30,
                size: tuple[int, int] = (320, 240), events: Sequence[Event | tuple[float, float]] = (),
                start_offset: float = 0.0, codec: str = "h264", gop: int | None = None, vfr: bool = False,
-               crf: int = 20, preset: str = "veryfast", texture: bool = False, seed: int = 0) -> SynthVideo:
+               crf: int = 20, preset: str = "veryfast", texture: bool = False, seed: int = 0,
+               options: dict[str, str] | None = None) -> SynthVideo:
     """Write a coded video of ``round(duration * fps)`` frames and return its ground truth.
 
     ``size`` is ``(width, height)`` (even numbers, as yuv420p needs). ``start_offset`` shifts the
     stream's first timestamp (a stream that starts at 2.0 s). ``gop`` sets the keyframe interval
     (default: the encoder's). ``texture`` adds a moving texture and grain for realistic bitrates.
     ``codec`` is an FFmpeg encoder name or ``"h264"`` (libx264); the container follows the suffix.
+    ``options`` are extra encoder options (e.g. ``{"deadline": "realtime", "cpu-used": "8"}`` for a
+    fast VP9 encode).
     """
     import av
 
@@ -198,6 +201,8 @@ def make_video(path: str | os.PathLike, *, duration: float, fps: float | Fractio
             stream.codec_context.gop_size = gop
         if codec in ("h264", "libx264"):
             stream.options = {"crf": str(crf), "preset": preset}
+        if options:
+            stream.options = {**stream.options, **options}
         for i, t in enumerate(times):
             vis = tuple(e.start <= float(t) < e.end for e in evs)
             frame = av.VideoFrame.from_ndarray(draw_frame(i, vis, width, height, rng), format="rgb24")

@@ -99,6 +99,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "sizes that no step of EasyR1 resizes again")
     e.add_argument("--allow-fps", action="store_true",
                    help="allow --fps other than 2 with --frames-cache (qwen-vl-utils assumes 2 fps for frame lists)")
+    lf.add_argument("--model", default="qwen2_5_vl", choices=("qwen2_5_vl", "qwen3_vl"),
+                    help="model family the frames are sized for (multiples of 28 or 32; default qwen2_5_vl)")
+    lf.add_argument("--path-videos", action="store_true",
+                    help="write video paths instead of frame lists (LLaMA-Factory then samples by itself and "
+                         "its clock is wrong for Qwen2.5-VL; see docs/clock_sft.md). Default: frame lists in "
+                         "--frames-cache, else OUT/frames, sized 3136..50176 px like the recipes")
 
     mx = sub.add_parser("mix", help="weighted, de-duplicated, seeded mixture of record files")
     mx.add_argument("sources", nargs="+", help="sample record JSONL files")
@@ -164,7 +170,7 @@ def _export(args: argparse.Namespace) -> int:
         print("EasyR1 overrides:\n  " + " \\\n  ".join(summary.overrides))
     else:
         from videorl.data.export_llamafactory import export_llamafactory
-        summary = export_llamafactory(args.records, args.out, **kw)
+        summary = export_llamafactory(args.records, args.out, model=args.model, path_videos=args.path_videos, **kw)
         print("\n".join(summary.lines()))
         print("LLaMA-Factory training YAML:\n  " + "\n  ".join(summary.overrides))
     return 0

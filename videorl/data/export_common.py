@@ -33,6 +33,8 @@ class ExportItem:
     """An absolute video path, or a list of frame image paths."""
     size: tuple[int, int] | None = None
     """``(height, width)`` of the frames (frame lists only)."""
+    meta: Any = None
+    """The frames' :class:`~videorl.video.meta.VideoMeta` when ``video`` is a frame list, else None."""
 
 
 @dataclass
@@ -69,8 +71,9 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
     frame cache (unless ``skip_clipped``), and for a missing video when ``strict_videos`` is set or
     frames are requested (frames cannot be extracted from a missing file). ``overlay`` (an
     :class:`videorl.data.overlay.OverlaySpec` or its string) draws timestamps / subtitles on the
-    extracted frames; it needs a frame cache. ``size_for(height, width)`` gives the frame size from
-    the video's size (a host that accepts only some sizes), a multiple of ``patch_size * 2``.
+    extracted frames; it needs a frame cache. ``patch_size`` sizes extracted frames for the model
+    (multiples of ``2 * patch_size``: 14 for Qwen2.5-VL, 16 for Qwen3-VL); ``size_for(height, width)``
+    gives the frame size from the video's size (a host that accepts only some sizes).
     """
     if overlay is not None and frames_cache is None:
         raise ValueError("an overlay is drawn on extracted frames: give a frame cache (--frames-cache) too")
@@ -79,6 +82,7 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
     if frames_cache is not None:
         try:
             from videorl.video.cache import FrameCache
+            from videorl.video.errors import VideoError
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise RuntimeError(f"--frames-cache needs videorl.video.cache ({exc})") from exc
         cache = FrameCache(frames_cache)
@@ -111,12 +115,16 @@ def collect(records_path: str | os.PathLike, *, video_dir: str | os.PathLike | N
             size = size_for(info.height, info.width)
         sampling = dict(fps=fps, max_pixels=max_pixels, min_pixels=min_pixels, clip=rec.clip, patch_size=patch_size,
                         **({"size": size} if size is not None else {}))
-        if overlay is not None:
-            from videorl.data.overlay import overlay_frame_paths
-            frames, meta = overlay_frame_paths(cache, path, overlay, relative=rec.video, **sampling)
-        else:
-            frames, meta = cache.frame_paths(path, **sampling)
-        items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames], (meta.height, meta.width)))
+        try:
+            if overlay is not None:
+                from videorl.data.overlay import overlay_frame_paths
+                frames, meta = overlay_frame_paths(cache, path, overlay, relative=rec.video, **sampling)
+            else:
+                frames, meta = cache.frame_paths(path, **sampling)
+        except VideoError as exc:
+            raise RecordError(f"cannot extract frames: {exc}", path=records_path, line=line, field="video") from exc
+        items.append(ExportItem(rec, [str(Path(f).resolve()) for f in frames], size=(meta.height, meta.width),
+                                meta=meta))
     if summary.missing_videos:
         log.warning("%d video files do not exist here (first: %s)", len(summary.missing_videos),
                     summary.missing_videos[0])
