@@ -116,11 +116,15 @@ class Composite(Reward):
         return tuple(names)
 
     def score(self, text: str, target: Target) -> RewardResult:
+        return self._combine([r(text, target) for _, _, r in self.parts])
+
+    def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
+        per_part = [r.many(texts, targets) for _, _, r in self.parts]  # each part scores the batch at once
+        return [self._combine(list(results)) for results in zip(*per_part, strict=True)]
+
+    def _combine(self, results: list[RewardResult]) -> RewardResult:
         total, comps, reasons = 0.0, {}, []
-        results = []
-        for key, w, r in self.parts:
-            res = r(text, target)
-            results.append(res)
+        for (key, w, _), res in zip(self.parts, results, strict=True):
             total += w * self._scale * res.score
             comps[key] = float(res.score)
             reasons.append(f"{key}={res.score:.4g} ({res.reason})" if res.reason else f"{key}={res.score:.4g}")
