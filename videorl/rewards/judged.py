@@ -26,6 +26,8 @@ from videorl.target import Target
 class JudgedReward(Reward):
     """A reward computed from LLM-judge replies; subclasses implement :meth:`score_many`."""
 
+    judged = True  # needs a judge server to score (tests and docs list these)
+
     def __init__(self, judge: Mapping[str, Any] | None = None, on_error: str = "zero") -> None:
         from videorl.judge.policy import check_on_error
 

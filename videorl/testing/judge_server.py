@@ -8,7 +8,7 @@ message text wins; a reply may be a string or a function of the messages) and in
   or 500; ``rate_hang``: fraction that never answer (until the client gives up);
   ``rate_malformed``: fraction answered 200 with a truncated JSON body;
 - ``script``: outcomes for the next requests, in order (``"429"``, ``"500"``, ``"hang"``,
-  ``"malformed"``, ``"ok"``), before the rates apply — for deterministic tests.
+  ``"malformed"``, ``"400"``, ``"401"``, ``"404"``, ``"ok"``), before the rates apply — for deterministic tests.
 
 Counters: ``received``, ``outcomes`` (per kind), ``max_in_flight``, ``bodies`` (the parsed request
 bodies, most recent last). Plain asyncio on a background thread, so thousands of slow concurrent
@@ -205,6 +205,9 @@ class JudgeServer:
             if outcome == "429":
                 ra = "" if self.retry_after is None else f"Retry-After: {self.retry_after:g}\r\n"
                 await self._send(writer, 429, {"error": {"message": "rate limited", "type": "rate_limit"}}, ra)
+                return True
+            if outcome in ("400", "401", "404"):  # client errors: never worth a retry
+                await self._send(writer, int(outcome), {"error": {"message": f"scripted {outcome}"}})
                 return True
             if outcome == "500":
                 await self._send(writer, 500, {"error": {"message": "internal error", "type": "server_error"}})

@@ -231,7 +231,8 @@ class VideoR2TAR(JudgedReward):
                 preds[i] = claims(sanitize(obj), strict_text=not self.faithful)
             except TypeError:  # Video-R2: a non-text value fails the sample -> 0
                 preds[i] = []
-        vectors = self._vectors([c for i in preds for c in preds[i]] + [c for i in preds for c in gts[i]])
+        both = [i for i in preds if preds[i] and gts[i]]
+        vectors = self._vectors([c for i in both for c in preds[i] + gts[i]])
         tar: dict[int, tuple[float, float, float]] = {}
         for i, pred in preds.items():
             if not pred or not gts[i]:
