@@ -95,7 +95,7 @@ def digit_faithful(text: str) -> int:
 def digit_strict(text: str, allowed: tuple[int, ...] = (0, 1, 2)) -> int | None:
     """Fixed score reading: the first standalone number of the reply (not part of a longer number or
     a decimal); ``None`` when there is none or it is not an allowed score."""
-    m = re.search(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])", _MARKUP.sub(" ", text[:MAX_REPLY_CHARS]))
+    m = re.search(r"(?<![\d.])\d+(?:\.\d+)?(?!\.?\d)", _MARKUP.sub(" ", text[:MAX_REPLY_CHARS]))
     if m is None or not m.group(0).isdigit():
         return None
     v = int(m.group(0))

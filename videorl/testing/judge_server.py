@@ -215,7 +215,11 @@ class JudgeServer:
             if outcome == "malformed":
                 await self._send(writer, 200, None, raw=b'{"id": "chatcmpl-x", "choices": [{"message": {"con')
                 return True
-            text = self.reply_for(req.get("messages") or [])
+            try:
+                text = self.reply_for(req.get("messages") or [])
+            except Exception as exc:  # a broken reply rule is the test's bug: say so in a 500
+                await self._send(writer, 500, {"error": {"message": f"reply rule failed: {exc!r}"}})
+                return True
             await self._send(writer, 200, {
                 "id": f"chatcmpl-{self.received}", "object": "chat.completion", "created": int(time.time()),
                 "model": req.get("model", ""),
