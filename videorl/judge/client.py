@@ -38,6 +38,7 @@ from videorl.judge.config import JudgeConfig
 log = logging.getLogger(__name__)
 
 Messages = Sequence[Mapping[str, Any]]
+CONNECTIONS_PER_POOL = 16
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,8 @@ def _retry_after(headers: Any) -> float | None:
 
 def _content(resp: Any) -> str:
     try:
-        text = resp.choices[0].message.content
-    except (AttributeError, IndexError, KeyError, TypeError) as exc:
+        text = resp["choices"][0]["message"]["content"]
+    except (IndexError, KeyError, TypeError) as exc:
         raise _Malformed(f"no choices[0].message.content in the reply ({type(resp).__name__})") from exc
     if not isinstance(text, str):
         raise _Malformed(f"message content is {type(text).__name__}, not text")
@@ -171,19 +172,34 @@ class JudgeClient:
             return self._loop
 
     def _openai(self) -> Any:
+        """The SDK clients: one ``AsyncOpenAI`` per :data:`CONNECTIONS_PER_POOL` slots, used in turn.
+        (httpcore scans its whole pool on every request, so one pool of hundreds of connections costs
+        more CPU per call than several small ones.)"""
         if self._client is None:
             from openai import AsyncOpenAI
 
-            self._client = AsyncOpenAI(base_url=self.config.base_url, api_key=self.config.api_key,
-                                       timeout=self.config.timeout, max_retries=0)
+            n = -(-self.config.concurrency // CONNECTIONS_PER_POOL)
+            self._client = [AsyncOpenAI(base_url=self.config.base_url, api_key=self.config.api_key,
+                                        timeout=self.config.timeout, max_retries=0) for _ in range(n)]
             self._sem = asyncio.Semaphore(self.config.concurrency)
+            self._turn = 0
         return self._client
+
+    async def _post(self, model: str, messages: Messages, params: Mapping[str, Any], budget: float) -> str:
+        """One chat completion through the SDK's transport (auth, status errors, timeouts); the body is
+        read as text and parsed here, which skips the SDK's typed-model construction."""
+        self._turn = (self._turn + 1) % len(self._client)
+        raw = await self._client[self._turn].post(
+            "/chat/completions", cast_to=str, body={"model": model, "messages": list(messages), **params},
+            options={"timeout": budget})
+        return _content(json.loads(raw))
 
     def close(self) -> None:
         """Stop the loop thread and close the connections and the cache."""
         loop = self._loop
-        if loop is not None and self._client is not None:
-            asyncio.run_coroutine_threadsafe(self._client.close(), loop).result(timeout=10)
+        for sdk in self._client or []:
+            if loop is not None:
+                asyncio.run_coroutine_threadsafe(sdk.close(), loop).result(timeout=10)
         if loop is not None:
             loop.call_soon_threadsafe(loop.stop)
             if self._thread is not None:
@@ -290,11 +306,7 @@ class JudgeClient:
                 stats.attempts += 1
                 retry_after = None
                 try:
-                    resp = await asyncio.wait_for(
-                        self._client.chat.completions.create(model=model, messages=list(messages), timeout=budget,
-                                                             **params),
-                        timeout=budget + 1.0)
-                    text = _content(resp)
+                    text = await asyncio.wait_for(self._post(model, messages, params, budget), timeout=budget + 1.0)
                 except Exception as exc:  # classified below; every failure is counted, none is hidden
                     kind, retryable, retry_after, detail = self._classify(exc)
                     stats.errors_seen[kind] += 1

@@ -228,3 +228,40 @@ class JudgeServer:
             return True
         finally:
             self.in_flight -= 1
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m videorl.testing.judge_server``: serve a fixed reply or a reply function (for
+    benchmarks, in a process of its own); prints ``PORT <n>`` once listening and runs until stdin
+    closes, then prints its counters as JSON."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--reply", default="TRUE", help="the fixed reply, or FILE.py:FUNCTION (a function of the messages)")
+    ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--rate-429", type=float, default=0.0)
+    ap.add_argument("--rate-500", type=float, default=0.0)
+    ap.add_argument("--retry-after", type=float, default=0.05)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+    reply: Reply = a.reply
+    if ".py:" in a.reply:
+        import importlib.util
+
+        path, func = a.reply.rsplit(":", 1)
+        spec = importlib.util.spec_from_file_location("judge_server_replies", path)
+        assert spec is not None and spec.loader is not None
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        reply = getattr(mod, func)
+    srv = JudgeServer(default=reply, latency=a.latency, rate_429=a.rate_429, rate_500=a.rate_500,
+                      retry_after=a.retry_after, seed=a.seed).start()
+    print(f"PORT {srv.port}", flush=True)
+    sys.stdin.read()  # until the parent closes our stdin
+    print(json.dumps({"received": srv.received, "outcomes": dict(srv.outcomes)}), flush=True)
+    srv.stop()
+
+
+if __name__ == "__main__":
+    main()
