@@ -73,3 +73,33 @@ def test_tac_and_vas_from_videorl_score(predictions, tmp_path, capsys):
 def test_letter_post_parse(text, n, out):
     # Video-R2's regex: a leading label first, else the last capital token, valid letters preferred
     assert letter(text, n) == out
+
+
+def test_lmms_eval_judged_task_reads_openai_env(monkeypatch, tmp_path):
+    """The judged task as lmms-eval loads it: per-sample results, then TAC/VAS aggregations that read
+    lmms-eval's OPENAI_API_* variables and call the judge."""
+    pytest.importorskip("lmms_eval")
+    from lmms_eval.utils import load_yaml_config
+
+    from videorl.tasks import tasks_dir
+
+    cfg = load_yaml_config(str(tasks_dir() / "judged" / "videorl_mvbench_r1_judged.yaml"), mode="full")
+    agg = {m["metric"]: m["aggregation"] for m in cfg["metric_list"]}
+    from videorl.plugins.lmms_eval.docs import record_to_doc
+    from videorl.record import SampleRecord
+
+    docs = [record_to_doc(SampleRecord.from_dict({"id": f"q{i}", "video": "v.mp4", "duration": 10.0, "task": "mcq",
+                                                  "query": "Which?", "options": ["w", "x", "y", "z"], "answer": "A"}),
+                          tmp_path) for i in range(len(CASES))]
+    outs = [cfg["process_results"](d, [f"<think>{v} so [{t}]</think><answer>[{a}]</answer>"])
+            for d, (t, a, v) in zip(docs, CASES, strict=True)]
+    for k in ("VIDEORL_JUDGE_BASE_URL", "VIDEORL_JUDGE_MODEL", "OPENAI_API_BASE", "SERVED_MODEL"):
+        monkeypatch.delenv(k, raising=False)
+    with JudgeServer(default=judge) as srv:
+        monkeypatch.setenv("OPENAI_API_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "EMPTY")
+        monkeypatch.setenv("OPENAI_API_MODEL", "judge")
+        got = {m: agg[m]([o[m] for o in outs]) for m in ("tac", "tac_strict", "vas")}
+        assert srv.received == 7 + 4  # TAC and TAC_strict share one batch (see above for the 7)
+    assert got == {"tac": 75.0, "tac_strict": 50.0, "vas": 7.0}
+    assert [o["accuracy"] for o in outs] == [100.0, 0.0, 0.0, 0.0]  # answers A, B, C, B; GT A
