@@ -130,10 +130,33 @@ def entailed_fraction(text: str, n_events: int) -> float | None:
 
 class _Versavid(JudgedReward):
     tasks = ("open_qa", "caption")
+    components = ("judge",)
 
     def __init__(self, faithful: bool = False, judge: Mapping[str, Any] | None = None, on_error: str = "zero") -> None:
         super().__init__(judge, on_error)
         self.faithful = faithful
+
+    def _one_call_each(self, texts: list[str], targets: list[Target], request: Any, read: Any) -> list[RewardResult]:
+        """One judge call per non-empty answer: ``request(i, answer)`` builds it, ``read(reply)`` gives the
+        score (``None``: unreadable, a judge failure)."""
+        answers = [versavid_answer(x) for x in texts]
+        ask = [i for i, a in enumerate(answers) if a]
+        replies, stats = self.ask([request(i, answers[i]) for i in ask])
+        got = dict(zip(ask, replies, strict=True))
+        out, failed = [], 0
+        for i in range(len(texts)):
+            rep = got.get(i)
+            if rep is None:
+                out.append(RewardResult(0.0, {"judge": 0.0}, "empty answer"))
+                continue
+            v = read(rep.text) if rep.ok else None
+            if v is None:
+                failed += 1
+                out.append(self.failed(rep.error or f"unreadable reply {rep.text[:40]!r}", self.components))
+                continue
+            out.append(RewardResult(float(v), {"judge": float(v)}, f"judge says {v}"))
+        self.report(stats, failed, len(texts))
+        return out
 
 
 @register("versavid_dark_event")
@@ -141,29 +164,12 @@ class DarkEventReward(_Versavid):
     """VersaVid-R1 DarkEventInfer: judge score 0/1/2 of the answer against the GT (fixed: strict digit parse)."""
 
     name = "versavid_dark_event"
-    components = ("judge",)
 
     def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
-        answers = [versavid_answer(x) for x in texts]
-        ask = [i for i, a in enumerate(answers) if a]
         extra = "" if self.faithful else STRICT_DIGIT
-        replies, stats = self.ask([_msgs(DARK_USER.format(res=answers[i], gt=targets[i].answer or "None") + extra)
-                                   for i in ask])
-        got = dict(zip(ask, replies, strict=True))
-        out, failed = [], 0
-        for i in range(len(texts)):
-            rep = got.get(i)
-            if rep is None:
-                out.append(RewardResult(0.0, {"judge": 0.0}, "empty answer"))
-                continue
-            v = (digit_faithful(rep.text) if self.faithful else digit_strict(rep.text)) if rep.ok else None
-            if v is None:
-                failed += 1
-                out.append(self.failed(rep.error or f"unreadable score {rep.text[:40]!r}", self.components))
-                continue
-            out.append(RewardResult(float(v), {"judge": float(v)}, f"judge score {v}"))
-        self.report(stats, failed, len(texts))
-        return out
+        return self._one_call_each(
+            texts, targets, lambda i, a: _msgs(DARK_USER.format(res=a, gt=targets[i].answer or "None") + extra),
+            digit_faithful if self.faithful else digit_strict)
 
 
 @register("versavid_mixvidqa")
@@ -171,36 +177,18 @@ class MixVidQAReward(_Versavid):
     """VersaVid-R1 MixVidQA: 1 if the judge says the answer is True (faithful: "true" anywhere, batch's first question)."""
 
     name = "versavid_mixvidqa"
-    components = ("judge",)
 
     def score_many(self, texts: list[str], targets: list[Target], first_question: str | None = None
                    ) -> list[RewardResult]:
-        answers = [versavid_answer(x) for x in texts]
-        ask = [i for i, a in enumerate(answers) if a]
         if first_question is None:
             first_question = str(targets[0].extra.get("question") or "") if targets else ""
 
-        def question(i: int) -> str:
-            return (first_question if self.faithful else str(targets[i].extra.get("question") or "")).strip()
+        def request(i: int, answer: str) -> list[dict[str, str]]:
+            q = (first_question if self.faithful else str(targets[i].extra.get("question") or "")).strip()
+            return _msgs(MIX_USER.format(q=q, gt=targets[i].answer or "None", res=answer)
+                         + ("" if self.faithful else STRICT_TF))
 
-        extra = "" if self.faithful else STRICT_TF
-        replies, stats = self.ask([_msgs(MIX_USER.format(q=question(i), gt=targets[i].answer or "None",
-                                                         res=answers[i]) + extra) for i in ask])
-        got = dict(zip(ask, replies, strict=True))
-        out, failed = [], 0
-        for i in range(len(texts)):
-            rep = got.get(i)
-            if rep is None:
-                out.append(RewardResult(0.0, {"judge": 0.0}, "empty answer"))
-                continue
-            v = (true_anywhere(rep.text) if self.faithful else true_false_strict(rep.text)) if rep.ok else None
-            if v is None:
-                failed += 1
-                out.append(self.failed(rep.error or f"unreadable verdict {rep.text[:40]!r}", self.components))
-                continue
-            out.append(RewardResult(float(v), {"judge": float(v)}, f"judge says {v}"))
-        self.report(stats, failed, len(texts))
-        return out
+        return self._one_call_each(texts, targets, request, true_anywhere if self.faithful else true_false_strict)
 
 
 @register("versavid_caption")
