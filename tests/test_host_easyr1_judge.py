@@ -49,7 +49,8 @@ tok = build_tokenizer()
 out = {}
 with JudgeServer(default=reply) as srv:
     for preset, texts, gts in spec["cases"]:
-        resp = [tok(t + "<|im_end|>", add_special_tokens=False)["input_ids"] for t in texts]
+        # the tiny tokenizer registers <think>/</think> as special tokens: keep them in the decoded text
+        resp = [tok(t, add_special_tokens=False)["input_ids"] for t in texts]
         width = max(map(len, resp))
         data = DataProto.from_single_dict({
             "responses": torch.tensor([r + [tok.pad_token_id] * (width - len(r)) for r in resp]),
@@ -58,10 +59,11 @@ with JudgeServer(default=reply) as srv:
         kwargs = {"preset": preset, "judge": {"base_url": srv.base_url, "model": "judge"}}
         if preset == "video_r2":
             kwargs.update(embedder=emb, embedder_device="cpu")
-        cfg = RewardConfig(reward_function=reward_path(with_function=True), reward_function_kwargs=kwargs)
+        cfg = RewardConfig(reward_function=reward_path(with_function=True), reward_function_kwargs=kwargs,
+                           skip_special_tokens=False)
         cfg.post_init()
         scores, metrics = AutoRewardManager(cfg, tok).compute_reward(data)
-        out[preset] = {"overall": metrics["overall"], "token_sum": scores.sum(-1).tolist(),
+        out[preset] = {"overall": metrics["overall"], "token_sum": scores.sum(-1).tolist(), "metrics": dict(metrics),
                        "keys": sorted(metrics), "received": srv.received}
 print("RESULT " + json.dumps(out))
 """
