@@ -124,21 +124,16 @@ def test_video_r2_faithful_vs_fixed():
     # OCR: "stop sign" vs "stop" -> WER 1/2 -> 0.5 (first letter "s" is not a-e)
     assert faithful_accuracy("stop sign", "stop") == 0.5
     ans = "<think>t</think><answer>Answer: B</answer>"
-    assert get("video_r2", faithful=True)(ans, MCQ).score == 1.0  # accuracy 0 + format 1
-    assert get("video_r2")(ans, MCQ).score == 2.0  # accuracy 1 + format 1
+    assert get("video_r2", faithful=True, tar_weight=0)(ans, MCQ).score == 1.0  # accuracy 0 + format 1
+    assert get("video_r2", tar_weight=0)(ans, MCQ).score == 2.0  # accuracy 1 + format 1
     open_t = Target(task="open_qa", duration=10.0, answer="cat")
     car = "<think>t</think><answer>car</answer>"
-    assert get("video_r2", faithful=True)(car, open_t).components["accuracy"] == 1.0
-    assert get("video_r2")(car, open_t).components["accuracy"] == 0.0  # WER 1 -> 0
+    assert get("video_r2", faithful=True, tar_weight=0)(car, open_t).components["accuracy"] == 1.0
+    assert get("video_r2", tar_weight=0)(car, open_t).components["accuracy"] == 0.0  # WER 1 -> 0
     num = Target(task="open_qa", duration=10.0, answer="3")
-    assert get("video_r2")("<answer>3.0</answer>", num).components["accuracy"] == 1.0
+    assert get("video_r2", tar_weight=0)("<answer>3.0</answer>", num).components["accuracy"] == 1.0
     # faithful format does not strip
-    assert get("video_r2", faithful=True)("\n" + ans, MCQ).components["format"] == 0.0
-
-
-def test_video_r2_tar_placeholder_raises():
-    with pytest.raises(NotImplementedError, match="judge"):
-        get("video_r2_tar")
+    assert get("video_r2", faithful=True, tar_weight=0)("\n" + ans, MCQ).components["format"] == 0.0
 
 
 def test_versavid_faithful_vs_fixed():
@@ -154,8 +149,6 @@ def test_versavid_faithful_vs_fixed():
     # format gate: leading whitespace gives 0 faithfully, fixed strips it
     assert f(" " + good, MCQ).score == 0.0 and x(" " + good, MCQ).score == 1.0
     assert f("<answer>B</answer>", MCQ).score == 0.0  # no think: gate closed
-    with pytest.raises(NotImplementedError, match="judge"):
-        get("versavid_r1_judge")
 
 
 def test_video_mtr_turn_decay_and_case():

@@ -74,7 +74,7 @@ def test_rewards_are_picklable_with_stable_names():
         assert r.__name__ == name
         r2 = pickle.loads(pickle.dumps(r))
         assert r2.__name__ == name
-        assert r2(TEXT, G) == r(TEXT, G) if name not in ("video_r2",) else True
+        assert r2(TEXT, G) == r(TEXT, G) if name not in ("video_r2",) else r2 == r
     c = composite(iou=0.9, format=0.1)
     assert pickle.loads(pickle.dumps(c))(TEXT, G).score == pytest.approx(c(TEXT, G).score)
 
@@ -147,7 +147,7 @@ def test_cli_list_and_score():
     got = json.loads(out.stdout)
     assert got["score"] == 0.5 and got["components"] == {"iou": 1.0, "format": 0.0}  # unquoted 3: format 0
     assert main(["rewards", "score", "--preset", "iuo", "--response", "x", "--target", target]) == 2
-    assert main(["rewards", "score", "--preset", "video_r2_tar", "--response", "x", "--target", target]) == 2
+    assert main(["rewards", "score", "--preset", "video_mtr_multiturn", "--response", "x", "--target", target]) == 2
     assert main(["rewards", "score", "--response", "x", "--target", '{"task": "grounding"}']) == 2
 
 

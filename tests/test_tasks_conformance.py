@@ -18,7 +18,8 @@ pytestmark = pytest.mark.lmms_eval
 
 YAMLS = sorted(tasks_dir().rglob("*.yaml"))
 KIND = {"charades_sta": "grounding", "activitynet": "grounding", "synthetic": "grounding",
-        "nextgqa": "grounded_qa", "mvbench": "mcq"}
+        "nextgqa": "grounded_qa", "mvbench": "mcq", "judged": "mcq"}
+JUDGED = ("tac", "tac_strict", "vas")  # judge metrics of the judged/ tasks, aggregated by the judge
 
 
 def _load(path: Path) -> dict:
@@ -45,8 +46,12 @@ def test_yaml_conforms(path):
         assert isinstance(cfg["process_docs"], (PreparedDocs, SyntheticDocs))
     kind = KIND[path.parent.name]
     metrics = cfg["metric_list"]
-    assert [m["metric"] for m in metrics] == list(metrics_for(kind))
+    judged = JUDGED if path.parent.name == "judged" else ()
+    assert [m["metric"] for m in metrics] == list(metrics_for(kind)) + list(judged)
     for m in metrics:
+        if m["metric"] in judged:
+            assert callable(m["aggregation"]) and m["higher_is_better"] is True
+            continue
         assert m["aggregation"] == "mean"
         assert m["higher_is_better"] is (m["metric"] != "parse_fail")
     style = cfg["lmms_eval_specific_kwargs"]["default"]["style"]
@@ -57,7 +62,7 @@ def test_yaml_conforms(path):
 
 def test_every_direct_task_has_an_r1_variant():
     names = {p.stem for p in YAMLS}
-    direct = {n for n in names if "_r1" not in n}
+    direct = {n for n in names if "_r1" not in n and not n.endswith("_judged")}
     assert {n.replace("videorl_mvbench", "videorl_mvbench_r1", 1) if n.startswith("videorl_mvbench")
             else n + "_r1" for n in direct} <= names
 

@@ -56,6 +56,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         "ground truth as the annotation file gives it (raw_spans; spans past the duration are "
                         "accepted), predictions never clamped, negative and reversed values as written; "
                         "--reversed/--no-clamp do not apply. See docs/scoring.md")
+    p.add_argument("--judge", nargs="?", const="", default=None, metavar="BASE_URL",
+                   help="also compute Video-R2's TAC (multiple choice) and VAS (0-10) with an LLM judge at BASE_URL, "
+                        "an OpenAI-compatible server (default: VIDEORL_JUDGE_BASE_URL, OPENAI_API_URL or "
+                        "OPENAI_API_BASE); see docs/judges.md")
+    p.add_argument("--judge-model", default=None, metavar="NAME",
+                   help="the judge's model name (default: VIDEORL_JUDGE_MODEL, OPENAI_API_MODEL or SERVED_MODEL)")
+    p.add_argument("--judge-faithful", action="store_true",
+                   help="VAS as Video-R2 samples it (temperature 0.7, one re-ask) instead of temperature 0")
     p.set_defaults(func=run)
     return p
 
@@ -136,6 +144,12 @@ def run(args: argparse.Namespace) -> int:
         raise RecordError("no records to score", path=args.predictions)
     missing = args.nextgqa_missing or ("skip" if args.protocol == "official" else "count")
     summary = summarize(rows, nextgqa_missing=missing)
+    if getattr(args, "judge", None) is not None:
+        from videorl.judge import JudgeClient
+        from videorl.scoring.judged import add_judge_metrics
+
+        add_judge_metrics(rows, summary, JudgeClient(base_url=args.judge or None, model=args.judge_model),
+                          faithful=args.judge_faithful)
     if args.per_sample is not None:
         write_jsonl(args.per_sample, ({**raw, "scores": scores} for _, raw, scores in rows))
     if args.json:

@@ -12,7 +12,8 @@ is a data error raised as :class:`~videorl.target.TargetError` by whoever parses
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from videorl.target import Target
@@ -117,8 +118,22 @@ class Reward:
             response = as_text(response)
         return self.score(response, target)
 
+    def many(self, responses: Sequence[Any], targets: Sequence[Target]) -> list[RewardResult]:
+        """Score a batch (what the host adapters call). Same contract as ``__call__``; rewards that
+        call an LLM judge override :meth:`score_many` to run their calls concurrently."""
+        if len(responses) != len(targets):
+            raise ValueError(f"{len(responses)} responses but {len(targets)} targets")
+        for target in targets:
+            if self.tasks is not None and target.task not in self.tasks:
+                self(None, target)  # raises UnsupportedTaskError with the message above
+        return self.score_many([as_text(r) for r in responses], list(targets))
+
     def score(self, text: str, target: Target) -> RewardResult:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
+        """Score coerced texts; per sample by default."""
+        return [self.score(x, t) for x, t in zip(texts, targets, strict=True)]
 
     def component_names(self) -> tuple[str, ...]:
         return self.components or (self.name,)

@@ -122,12 +122,17 @@ class Composite(Reward):
         return tuple(names)
 
     def score(self, text: str, target: Target) -> RewardResult:
-        total, comps = 0.0, {}
-        results = []
         task = target.task
-        for key, w, fn, tasks, r in self._calls:
-            res = r(text, target) if tasks is not None and task not in tasks else fn(text, target)  # r raises
-            results.append(res)
+        return self._combine([r(text, target) if tasks is not None and task not in tasks else fn(text, target)
+                              for _, _, fn, tasks, r in self._calls])  # r raises UnsupportedTaskError
+
+    def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
+        per_part = [r.many(texts, targets) for _, _, r in self.parts]  # each part scores the batch at once
+        return [self._combine(list(results)) for results in zip(*per_part, strict=True)]
+
+    def _combine(self, results: list[RewardResult]) -> RewardResult:
+        total, comps = 0.0, {}
+        for (key, w, _, _, _), res in zip(self._calls, results, strict=True):
             total += w * res.score
             comps[key] = float(res.score)
         for res in results:

@@ -96,7 +96,7 @@ def score_batch(reward: Reward, responses: Sequence[Any], targets: Sequence[Targ
     """``[{"overall": ..., <component>: ...}, ...]`` with the same keys for every sample."""
     if len(responses) != len(targets):
         raise ValueError(f"{len(responses)} responses but {len(targets)} ground truths")
-    results: list[RewardResult] = [reward(r, t) for r, t in zip(responses, targets, strict=True)]
+    results: list[RewardResult] = reward.many(responses, targets)  # judge rewards batch their calls
     keys = [k for k in reward.component_names() if k != "overall"]
     for res in results:
         keys += [k for k in res.components if k not in keys and k != "overall"]

@@ -123,6 +123,19 @@ class Dispatch(Reward):
                                                     if target.task == "caption" else ""))
         return reward(text, target)
 
+    def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
+        out: list[RewardResult | None] = [None] * len(texts)
+        by_task: dict[str, list[int]] = {}
+        for i, t in enumerate(targets):
+            by_task.setdefault(t.task, []).append(i)
+        for task, idx in by_task.items():
+            reward = self.by_task.get(task)
+            if reward is None:
+                return [self.score(texts[idx[0]], targets[idx[0]])]  # raises UnsupportedTaskError
+            for i, res in zip(idx, reward.many([texts[i] for i in idx], [targets[i] for i in idx]), strict=True):
+                out[i] = res
+        return out  # type: ignore[return-value]
+
     def batch(self, scores: list[float]) -> list[float]:
         return scores
 

@@ -48,7 +48,9 @@ BUILTIN_MODULES = (
     "videorl.rewards.presets",
     "videorl.rewards.faithful.temporal_r1",
     "videorl.rewards.faithful.lwt235",
+    "videorl.rewards.faithful.video_r2_tar",
     "videorl.rewards.faithful.video_r2",
+    "videorl.rewards.faithful.versavid_judge",
     "videorl.rewards.faithful.versavid",
     "videorl.rewards.faithful.video_mtr",
 )

@@ -1,7 +1,9 @@
 """VersaVid-R1 / VidBridge-R1 (``src/open_r1_video/grpo.py``): reward = format (a 0/1 gate) × task reward.
 
-Only the multiple-choice task reward is rule-based; DarkEventInfer, MixVidQA and caption rewards call
-LLM judges and are a later issue (``versavid_r1_judge`` is a registered placeholder that raises).
+The task reward is chosen per sample: ``mcq`` / ``grounded_qa`` targets use the rule-based letter
+check below; ``open_qa`` targets with ``problem_type`` ``DarkEventInfer`` or ``MixVidQA`` and
+``caption`` targets use the LLM-judge rewards of :mod:`videorl.rewards.faithful.versavid_judge`
+(``judge`` and ``on_error`` pass through to them).
 
 Faithful (the released code):
 
@@ -20,11 +22,14 @@ Fixed (default): the same gate, applied after stripping leading whitespace; the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from videorl.parse import parse_option
 from videorl.rewards.base import Reward, RewardResult
 from videorl.rewards.fmt import check_format
 from videorl.rewards.registry import register
-from videorl.target import Target
+from videorl.target import Target, TargetError
 
 _LETTERS = "ABCDEFG"
 
@@ -50,36 +55,78 @@ def versavid_letter(answer: str) -> str:
     return answer
 
 
+JUDGED = {"DarkEventInfer": "dark", "MixVidQA": "mix", "caption": "caption"}
+
+
 @register("versavid_r1", kind="preset")
 class VersaVidReward(Reward):
-    """VersaVid-R1 MCQ: format gate × accuracy; ``faithful`` uses its letter reading ("A.", "{A}", "\\boxed{A}")."""
+    """VersaVid-R1: format gate × task reward (MCQ letter; DarkEventInfer 0/1/2, MixVidQA, caption AutoDQ by judge)."""
 
     name = "versavid_r1"
-    tasks = ("mcq", "grounded_qa")
-    components = ("accuracy", "format")
+    tasks = ("mcq", "grounded_qa", "open_qa", "caption")
+    components = ("accuracy", "format", "judge", "recall", "precision", "keywords")
 
-    def __init__(self, faithful: bool = False) -> None:
+    def __init__(self, faithful: bool = False, judge: Mapping[str, Any] | None = None, on_error: str = "zero") -> None:
+        from videorl.rewards.faithful.versavid_judge import CaptionReward, DarkEventReward, MixVidQAReward
+
         super().__init__()
         self.faithful = faithful
+        self.judge = judge
+        self.on_error = on_error
+        kw = {"faithful": faithful, "judge": judge, "on_error": on_error}
+        self._judged = {"dark": DarkEventReward(**kw), "mix": MixVidQAReward(**kw), "caption": CaptionReward(**kw)}
 
-    def score(self, text: str, target: Target) -> RewardResult:
+    def params(self) -> dict[str, Any]:
+        return {"faithful": self.faithful, **{k: v for k, v in self._judged["dark"].params().items()
+                                              if k in ("judge", "on_error")}}
+
+    def _kind(self, target: Target) -> str:
+        if target.task in ("mcq", "grounded_qa"):
+            return "mcq"
+        kind = JUDGED.get(str(target.extra.get("problem_type") or ("caption" if target.task == "caption" else "")))
+        if kind is None:
+            raise TargetError(f"versavid_r1 scores an {target.task} target by its 'problem_type' (DarkEventInfer or "
+                              f"MixVidQA), got {target.extra.get('problem_type')!r} (sample {target.id!r})")
+        return kind
+
+    def _mcq(self, text: str, target: Target) -> tuple[float, str]:
         if self.faithful:
-            fmt = float(check_format(text, "prefix"))
             ans = versavid_answer(text)
             got = versavid_letter(ans) if ans else None
             acc = float(got is not None and got == (target.answer or "")[:1])
         else:
-            fmt = float(check_format(text.lstrip(), "prefix"))
             ans = versavid_answer(text)
             got = parse_option(ans, list(target.options)) if ans else None
             acc = float(got is not None and got == target.answer)
-        return RewardResult(fmt * acc, {"accuracy": acc, "format": fmt},
-                            f"answer {str(got)[:20]!r} vs {target.answer}; format gate {fmt:g}")
+        return acc, f"answer {str(got)[:20]!r} vs {target.answer}"
 
+    def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
+        kinds = [self._kind(t) for t in targets]
+        task: dict[int, RewardResult] = {}
+        for kind, reward in self._judged.items():
+            idx = [i for i, k in enumerate(kinds) if k == kind]
+            if not idx:
+                continue
+            sub_t, sub_x = [targets[i] for i in idx], [texts[i] for i in idx]
+            if kind == "mix":  # the released code sends the batch's first question (kwargs["problem"][0])
+                first = str(targets[0].extra.get("question") or "")
+                res = reward.score_many(sub_x, sub_t, first_question=first)
+            else:
+                res = reward.score_many(sub_x, sub_t)
+            task.update(zip(idx, res, strict=True))
+        out = []
+        for i, (text, target) in enumerate(zip(texts, targets, strict=True)):
+            fmt = float(check_format(text if self.faithful else text.lstrip(), "prefix"))
+            if kinds[i] == "mcq":
+                acc, why = self._mcq(text, target)
+                out.append(RewardResult(fmt * acc, {"accuracy": acc, "format": fmt}, f"{why}; format gate {fmt:g}"))
+                continue
+            res = task[i]
+            comps = {"format": fmt, **res.components}
+            if kinds[i] != "caption":
+                comps["judge"] = res.score
+            out.append(RewardResult(fmt * res.score, comps, f"{res.reason}; format gate {fmt:g}"))
+        return out
 
-@register("versavid_r1_judge", kind="placeholder")
-def versavid_r1_judge(**params: object) -> Reward:
-    """VersaVid-R1's judge rewards (DarkEventInfer, MixVidQA, caption AutoDQ): need an LLM judge (later issue)."""
-    raise NotImplementedError("reward 'versavid_r1_judge' (DarkEventInfer / MixVidQA / caption) needs an LLM "
-                              "judge, which videorl does not provide yet (a later issue); 'versavid_r1' "
-                              "scores multiple choice")
+    def score(self, text: str, target: Target) -> RewardResult:
+        return self.score_many([text], [target])[0]

@@ -17,17 +17,22 @@ parser; ``open_qa``/``caption`` compare numbers by value when the reference is a
 1 − WER for short references (≤ 5 words) and ROUGE otherwise, on normalised text.
 
 Format: the strict think-then-answer layout; faithful does not strip (a leading newline gives 0).
-TAR (temporal alignment reward) needs an LLM judge and a sentence embedder: ``video_r2_tar`` is a
-registered placeholder that raises until a later issue adds judges.
+
+TAR: the preset adds ``tar_weight · gate · TAR`` (:mod:`videorl.rewards.faithful.video_r2_tar`, an
+LLM judge and sentence embeddings), as Video-R2's release does with weights 1, 1, 1. ``tar_weight=0``
+leaves accuracy + format and needs no judge. TAR parameters (``judge``, ``on_error``, ``variant``,
+``buffer_seconds``, ``similarity_threshold``, ``embedder``) pass through.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from videorl.parse import extract_tag, final_text, parse_option
 from videorl.rewards.base import Reward, RewardResult
 from videorl.rewards.faithful.textmatch import rouge_mean, wer
+from videorl.rewards.faithful.video_r2_tar import VideoR2TAR
 from videorl.rewards.fmt import check_format
 from videorl.rewards.registry import register
 from videorl.scoring import normalize_answer
@@ -91,31 +96,50 @@ def fixed_accuracy(text: str, target: Target) -> float:
 
 @register("video_r2", kind="preset")
 class VideoR2Reward(Reward):
-    """Video-R2: accuracy + format (weights 1, 1); ``faithful`` infers the answer type from the GT string."""
+    """Video-R2: accuracy + format + gate·TAR (weights 1, 1, 1; TAR needs a judge, ``tar_weight=0`` drops it)."""
 
     name = "video_r2"
     tasks = ("mcq", "grounded_qa", "open_qa", "caption")
-    components = ("accuracy", "format")
+    components = ("accuracy", "format", "tar", "gate", "tar_precision", "tar_recall")
 
-    def __init__(self, faithful: bool = False, accuracy_weight: float = 1.0, format_weight: float = 1.0) -> None:
+    def __init__(self, faithful: bool = False, accuracy_weight: float = 1.0, format_weight: float = 1.0,
+                 tar_weight: float = 1.0, **tar_params: Any) -> None:
         super().__init__()
         self.faithful = faithful
         self.accuracy_weight = accuracy_weight
         self.format_weight = format_weight
+        self.tar_weight = tar_weight
+        self._tar = VideoR2TAR(faithful=faithful, **tar_params) if tar_weight else None
+        if tar_params and self._tar is None:
+            raise ValueError(f"video_r2: TAR parameters {sorted(tar_params)} given with tar_weight=0")
+        self.tar_params = {k: v for k, v in self._tar.params().items() if k != "faithful"} if self._tar else {}
 
-    def score(self, text: str, target: Target) -> RewardResult:
+    def component_names(self) -> tuple[str, ...]:
+        return self.components if self._tar is not None else ("accuracy", "format")
+
+    def _base(self, text: str, target: Target) -> tuple[float, float]:
         if self.faithful:
             acc = faithful_accuracy(target.answer or "", extract_tag(text, "answer") or "")
             fmt = float(check_format(text, "strict", strip=False))
         else:
             acc = fixed_accuracy(text, target)
             fmt = float(check_format(text, "strict"))
-        total = self.accuracy_weight * acc + self.format_weight * fmt
-        return RewardResult(total, {"accuracy": acc, "format": fmt}, f"accuracy {acc:.4f}, format {fmt:g}")
+        return acc, fmt
 
+    def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
+        tars = self._tar.score_many(texts, targets) if self._tar is not None else [None] * len(texts)
+        out = []
+        for text, target, tar in zip(texts, targets, tars, strict=True):
+            acc, fmt = self._base(text, target)
+            total = self.accuracy_weight * acc + self.format_weight * fmt
+            comps = {"accuracy": acc, "format": fmt}
+            reason = f"accuracy {acc:.4f}, format {fmt:g}"
+            if tar is not None:
+                total += self.tar_weight * tar.score  # NaN under on_error="nan" stays NaN
+                comps.update(tar.components)
+                reason += f"; {tar.reason}"
+            out.append(RewardResult(total, comps, reason))
+        return out
 
-@register("video_r2_tar", kind="placeholder")
-def video_r2_tar(**params: object) -> Reward:
-    """Video-R2's temporal alignment reward (TAR) with its consistency gate: needs an LLM judge (later issue)."""
-    raise NotImplementedError("reward 'video_r2_tar' needs an LLM judge and a sentence embedder, which "
-                              "videorl does not provide yet (a later issue); use 'video_r2' for accuracy + format")
+    def score(self, text: str, target: Target) -> RewardResult:
+        return self.score_many([text], [target])[0]

@@ -1,0 +1,1 @@
+"""lmms-eval task folder (YAML + utils.py); see docs/lmms-eval.md."""
