@@ -15,10 +15,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("videorl-demo"),
                    help="folder for the result files and the tiny model (default: ./videorl-demo)")
     p.add_argument("--oracle-only", action="store_true", help="skip the tiny Qwen2.5-VL run")
+    p.add_argument("--mtr", action="store_true", help="instead, play Video-MTR multi-turn episodes (scripted and "
+                                                       "tiny Qwen2.5-VL): turns, retrieved segments, rewards")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "mtr", False):
+        from videorl.demo_mtr import run_mtr_demo
+        from videorl.envs.rollout import format_episode
+
+        logs = run_mtr_demo(args.out, tiny_model=not args.oracle_only)
+        print("\n\n".join(f"[{lg['policy']}] " + format_episode(lg) for lg in logs))
+        print(f"\nepisode logs: {args.out.resolve() / 'mtr_episodes.jsonl'}")
+        return 0 if logs[0]["success"] else 1
     from videorl.demo import format_table, run_demo
 
     start = time.time()

@@ -60,7 +60,7 @@ def score_file(path: Path, *, reversed: str = "swap", clamp: bool = True,
     from videorl.scoring import score_sample
 
     out = []
-    lines = read_records(path, allow_extra=PREDICTION_FIELDS)
+    lines = read_records(path, allow_extra=(*PREDICTION_FIELDS, "mtr"))  # mtr: a Video-MTR episode log
     for n, rec, raw in tqdm(lines, desc="scoring", unit=" samples", disable=None if show_progress else True):
         fields = {k: raw.get(k) for k in PREDICTION_FIELDS}
         if all(v is None for v in fields.values()):
@@ -95,6 +95,13 @@ def summarize(rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]], *,
         entry: dict[str, float | None] = {k: (None if math.isnan(v) else round(v, 2)) for k, v in agg.items()}
         entry["count"] = len(per)
         result[task] = entry
+    mtr = [raw["mtr"] for _, raw, _ in rows if isinstance(raw.get("mtr"), dict)]
+    if mtr:  # Video-MTR episodes (videorl.envs.rollout.prediction_rows): accuracy, success rate, MRA
+        from videorl.envs.video_mtr import episode_metrics
+
+        m = episode_metrics(mtr)
+        result["video_mtr"] = {k: (None if math.isnan(v) else round(v, 2)) for k, v in m.items() if k != "count"}
+        result["video_mtr"]["count"] = len(mtr)
     return result
 
 
