@@ -316,3 +316,29 @@ def test_bi_level_gae_whitening_and_errors():
         bi_level_gae(r, v, m, [[0, 1, 0, 0, 0]])
     with pytest.raises(ValueError, match="outside the loss mask"):
         bi_level_gae(r, v, m, [[0, 1, 1, 0, 1]])
+
+
+# ------------------------------------------------------------------ data builder
+def test_data_builder_rows_frames_and_contamination_warning(video, tmp_path, capsys):
+    import json
+
+    from PIL import Image
+
+    from videorl.envs.video_mtr_data import build_rows, write_rows
+
+    rec = _record(video, dataset="nextgqa")
+    rows = build_rows([rec], tmp_path, show_progress=False)
+    assert "contaminat" in capsys.readouterr().err
+    (row,) = rows
+    assert row["agent_name"] == "video_mtr_agent" and row["prompt"][1]["content"].count("<image>") == 16
+    codes = [read_frame_code(np.asarray(Image.open(im["image"]).convert("RGB"))).index / 4 for im in row["images"]]
+    assert codes == [float(i) for i in [0, 2, 5, 7, 10, 13, 15, 18, 20, 23, 26, 28, 31, 33, 36, 39]]
+    gt = json.loads(row["reward_model"]["ground_truth"])
+    assert gt["pool_size"] == 40 and gt["relevant_sample_frames"] == list(range(20, 28)) and gt["answer"] == "B"
+    record_back = SampleRecord.from_dict(json.loads(row["extra_info"]["tools_kwargs"]["video_mtr_step"]
+                                                    ["create_kwargs"]["record"]))
+    assert record_back == rec
+    paths = write_rows(rows, tmp_path)
+    assert paths[0].read_text().count("\n") == 1
+    with pytest.raises(RecordError, match="relevant-frames data tool"):
+        build_rows([_record(video, relevant=False)], tmp_path, show_progress=False)

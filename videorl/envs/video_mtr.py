@@ -81,6 +81,7 @@ FREE_FORM_MAX_CHARS = 50
 IOU_EPS = 0.001
 GATE_THRESHOLD = 0.5  # the rollout manager's answer_reward_threshold
 MRA_THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.50, 0.55, ..., 0.95
+VERL_TOOL, VERL_AGENT = "video_mtr_step", "video_mtr_agent"  # names in verl's configs (plugins/verl_mtr.py)
 _RETRIEVE_RE = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
 
 
