@@ -14,6 +14,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
 
 import pytest
 from host_verl import VERL
@@ -43,20 +46,20 @@ def walk(node, path):
         if path == "" and k in ("hydra", "defaults"):
             continue
         p = f"{path}.{k}" if path else k
-        if OmegaConf.select(base, p, default="__missing__") == "__missing__":
+        parent = base if not path else OmegaConf.select(base, path)
+        if not isinstance(parent, DictConfig) or k not in list(parent.keys()):  # keys() lists ??? values too
             unknown.append(p)
         elif isinstance(v, DictConfig):
             walk(v, p)
 walk(ours, "")
 out["unknown_keys"] = unknown
-overrides = [f"actor_rollout_ref.rollout.multi_turn.tool_config_path={REPO}/recipes/verl/video_mtr_tool.yaml",
-             f"actor_rollout_ref.rollout.agent.agent_loop_config_path={REPO}/recipes/verl/video_mtr_agent.yaml",
-             "actor_rollout_ref.rollout.response_length=4096", "actor_rollout_ref.rollout.prompt_length=4096"]
+overrides = json.loads(sys.argv[2])  # the recipe's dry-run launch, as printed
 with initialize_config_dir(config_dir=str(REPO / "recipes/verl"), version_base=None):
     cfg = compose(config_name="qwen2_5_vl_7b_mtr", overrides=overrides)
 from verl.utils.config import omega_conf_to_dataclass
 algo = omega_conf_to_dataclass(cfg.algorithm)
 rollout = omega_conf_to_dataclass(cfg.actor_rollout_ref.rollout)
+out["train_files"] = cfg.data.train_files
 out["algo"] = [algo.adv_estimator, algo.gamma, algo.lam]
 out["multi_turn"] = [rollout.multi_turn.format, rollout.multi_turn.max_assistant_turns, cfg.trainer.total_training_steps]
 
@@ -79,15 +82,24 @@ from videorl.synth import make_video, read_frame_code
 from videorl.record import SampleRecord
 from videorl.envs.video_mtr import VideoMTREnv, MTRConfig
 from videorl.target import make_target
-from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
-from transformers import AutoProcessor
+# the tiny Qwen2.5-VL's tokenizer and image processor (PIL backend). This venv has no torchvision (PyPI has
+# none for the local CPU torch wheel) and transformers insists on a video processor object even when no
+# video is processed, so its type check is lifted for this one processor; nothing of verl is touched.
+import transformers.processing_utils as pu
+from transformers import Qwen2_5_VLProcessor
+from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+from videorl.testing.tiny_qwen import CHAT_TEMPLATE, build_tokenizer
 v = make_video(tmp / "v.mp4", duration=40, fps=4, size=(128, 96))
 rec = SampleRecord(id="q", video=str(v.path), duration=40.0, task="mcq", query="What is held?",
                    options=["a cup", "a ball", "a dog"], answer="B")
 env = VideoMTREnv(); obs0 = env.reset(rec)
 rec.meta = {"relevant_sample_frames": [i for i, t in enumerate(env.times) if 20.0 <= t <= 27.5],
             "relevant_frames_setting": MTRConfig().setting()}
-processor = AutoProcessor.from_pretrained(build_tiny_qwen2_5_vl(tmp / "tiny"))
+_check = pu.ProcessorMixin.check_argument_for_proper_class
+pu.ProcessorMixin.check_argument_for_proper_class = lambda self, name, arg: None if arg is None else _check(self, name, arg)
+processor = Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessorPil(
+    size={"shortest_edge": 28 * 28 * 4, "longest_edge": 28 * 28 * 1024}), tokenizer=build_tokenizer(),
+    video_processor=None, chat_template=CHAT_TEMPLATE)
 tok = processor.tokenizer
 replies = ["I am not sure.", "<think>the cup is late</think><retrieve>20, 27</retrieve>",
            "<think>it is a ball</think><answer>B</answer>"]
@@ -102,19 +114,23 @@ class StandInServer:
 server = StandInServer()
 from verl.experimental.agent_loop.agent_loop import DictConfigWrap, ToolListWrap, _agent_loop_registry
 from verl.experimental.agent_loop.tool_agent_loop import ToolAgentLoop
-from verl.utils.dataset.rl_dataset import RLHFDataset
+from verl.utils.import_utils import load_extern_object
+dataset_cls = load_extern_object(cfg.data.custom_cls.path, cfg.data.custom_cls.name)
+out["dataset_cls"] = dataset_cls.__name__
 import hydra
 for item in OmegaConf.load(cfg.actor_rollout_ref.rollout.agent.agent_loop_config_path):
     _agent_loop_registry[item.name] = item
-loop = hydra.utils.instantiate(_agent_loop_registry["video_mtr_agent"], trainer_config=DictConfigWrap(config=cfg),
-                               server_manager=server, tokenizer=tok, processor=processor, dataset_cls=RLHFDataset,
-                               data_config=DictConfigWrap(cfg.data), hf_model_type="qwen2_5_vl",
-                               tools=ToolListWrap(tools))
-out["loop_is_tool_agent_loop"] = isinstance(loop, ToolAgentLoop)
 messages = [{"role": "system", "content": env.system_prompt()}, {"role": "user", "content": obs0.content()}]
 tools_kwargs = {mtr.TOOL_NAME: {"create_kwargs": {"record": rec.to_dict()}}}
-res = asyncio.run(loop.run({"temperature": 0.7, "top_p": 0.95}, raw_prompt=messages, tools_kwargs=tools_kwargs,
-                           extra_info={}))
+async def episode():  # verl's agent loop binds to the running event loop when it is built
+    loop = hydra.utils.instantiate(_agent_loop_registry["video_mtr_agent"], trainer_config=DictConfigWrap(config=cfg),
+                                   server_manager=server, tokenizer=tok, processor=processor, dataset_cls=dataset_cls,
+                                   data_config=DictConfigWrap(cfg.data), hf_model_type="qwen2_5_vl",
+                                   tools=ToolListWrap(tools))
+    out["loop_is_tool_agent_loop"] = isinstance(loop, ToolAgentLoop)
+    return await loop.run({"temperature": 0.7, "top_p": 0.95}, raw_prompt=messages, tools_kwargs=tools_kwargs,
+                          extra_info={})
+res = asyncio.run(episode())
 ef = res.extra_fields
 out["responses"] = ef[mtr.RESPONSES_KEY]
 out["tool_rewards"] = ef["tool_rewards"]
@@ -138,17 +154,28 @@ print("RESULT" + json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def verl_run():
+def verl_run(tmp_path_factory):
     require_shared()
+    data = tmp_path_factory.mktemp("mtr_data")
+    for name in ("train.parquet", "val.parquet"):
+        (data / name).write_bytes(b"")
+    r = subprocess.run(["bash", str(REPO / "recipes/qwen2_5_vl_7b_mtr_verl.sh"), "--dry-run",
+                        "trainer.total_training_steps=500"], capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "DATA_DIR": str(data)})
+    assert r.returncode == 0, r.stderr
+    (cmd,) = [shlex.split(x[2:]) for x in r.stdout.splitlines() if x.startswith("$ ")]
+    assert cmd[1:5] == ["-m", "verl.trainer.main_ppo", "--config-path", str(REPO / "recipes/verl")]
+    overrides = cmd[cmd.index("--config-name") + 2:]
     env = VERL.ensure()
-    r = env.script(SCRIPT, str(REPO), timeout=900)
+    r = env.script(SCRIPT, str(REPO), json.dumps(overrides), timeout=900)
     line = [x for x in r.stdout.splitlines() if x.startswith("RESULT")]
     assert line, r.stdout[-3000:] + r.stderr[-3000:]
     return json.loads(line[-1][len("RESULT"):])
 
 
-def test_verl_hydra_loads_our_config_with_no_unknown_keys(verl_run):
+def test_verl_hydra_loads_our_config_and_the_recipe_launch_with_no_unknown_keys(verl_run):
     assert verl_run["unknown_keys"] == []
+    assert verl_run["train_files"].endswith("train.parquet")
     assert verl_run["algo"] == ["bi_level_gae", 1.0, 1.0]
     assert verl_run["multi_turn"] == ["video_mtr", 3, 500]
 

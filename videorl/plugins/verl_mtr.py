@@ -43,6 +43,7 @@ from verl.experimental.agent_loop.tool_parser import FunctionCall, ToolParser
 from verl.tools.base_tool import BaseTool
 from verl.tools.schemas import OpenAIFunctionToolSchema, ToolResponse
 from verl.trainer.ppo.core_algos import register_adv_est
+from verl.utils.dataset.rl_dataset import RLHFDataset
 
 from videorl.envs.video_mtr import VERL_AGENT, VERL_TOOL, MTRConfig, Observation, VideoMTREnv, parse_action
 from videorl.record import SampleRecord
@@ -78,6 +79,44 @@ def tool_text(obs: Observation) -> tuple[str, list[Any]]:
         text = text.replace(f" {Observation.IMAGE}", f" (image {j + 1})", 1)
     images = [] if obs.frames is None else [p["image"] for p in obs.content() if p["type"] == "image"]
     return text, images
+
+
+class VideoMTRDataset(RLHFDataset):
+    """verl's ``RLHFDataset`` reading the prompt's images as given (``data.custom_cls``).
+
+    The rows' images are frames our sampler already decoded and sized (PNG paths from
+    :mod:`videorl.envs.video_mtr_data`, or PIL images), so they are opened as they are, never
+    re-sized or re-sampled; verl's default goes through qwen-vl-utils (which also needs torchvision).
+    Videos are not part of Video-MTR's observations and are rejected with a clear error.
+    """
+
+    @classmethod
+    def _process_multi_modal_info(cls, messages: list[dict], image_patch_size: Any, config: Any) -> tuple:
+        from PIL import Image
+
+        images = []
+        for m in messages:
+            if not isinstance(m.get("content"), list):
+                continue
+            for item in m["content"]:
+                if not isinstance(item, dict):
+                    continue
+                if item.get("type") == "video" or "video" in item:
+                    raise ValueError("Video-MTR prompts carry frames as images, not videos")
+                if item.get("type") == "image" or "image" in item:
+                    im = item.get("image")
+                    if isinstance(im, dict):
+                        im = im.get("bytes") or im.get("path")
+                    if isinstance(im, bytes):
+                        import io
+
+                        im = Image.open(io.BytesIO(im))
+                    elif isinstance(im, str):
+                        im = Image.open(im.removeprefix("file://"))
+                    if not isinstance(im, Image.Image):
+                        raise ValueError(f"cannot read a prompt image from {type(im).__name__}")
+                    images.append(im.convert("RGB"))
+        return images or None, None, cls._extract_audio_info(messages)
 
 
 @ToolParser.register("video_mtr")
@@ -133,7 +172,8 @@ class VideoMTRTool(BaseTool):
         res = env.step(responses[-1])
         text, images = tool_text(res.observation)
         metrics = {"turn": res.info["turn"], "action": res.info["action"], "iou": res.info["iou"]}
-        return ToolResponse(text=text, image=images or None), float(res.reward), metrics
+        response = ToolResponse(text=text, image=images) if images else ToolResponse(text=text)
+        return response, float(res.reward), metrics
 
 
 def compute_score(data_source: Any = None, solution_str: Any = None, ground_truth: Any = None,
