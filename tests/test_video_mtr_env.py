@@ -216,7 +216,7 @@ def test_invalid_turn_consumes_the_turn_and_the_last_turn_ends_the_episode():
         ep.step("more")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=60), st.sampled_from([
     f"{T}<retrieve>5, 9</retrieve>", f"{T}<answer>A</answer>", "<think>", "</retrieve>", "<answer>b</answer>"]),
     st.none(), st.integers()), max_size=5))
@@ -226,7 +226,7 @@ def test_never_raises_on_model_text(texts):
     assert len(ep.turns) <= 3
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(s=st.integers(0, 200), length=st.integers(0, 200), n=st.integers(1, 16))
 def test_spread_is_numpy_linspace_int(s, length, n):
     assert spread(s, s + length, n) == np.linspace(s, s + length, n, dtype=int).tolist()

@@ -37,16 +37,16 @@ def test_tiny_qwen_plays_full_episodes(rec, tmp_path):
         seen.append(messages)
         return orig(messages)
 
-    small = MTRConfig(init_frames=4)  # 4 initial frames keep the CPU vision tower quick
+    small = MTRConfig(init_frames=2)  # 2 initial frames keep the CPU vision tower quick
     lg = play_episode(VideoMTREnv(small), rec, spy)
     assert len(lg["turns"]) == 3 and lg["turns"][-1]["turn"] == 3  # random text: invalid until max_turns
     assert all(t["action"] == "invalid" for t in lg["turns"]) and lg["turn_rewards"] == [0.0, 0.0, 0.0]
     n_images = [sum(p.get("type") == "image" for m in msgs if isinstance(m["content"], list) for p in m["content"])
                 for msgs in seen]
-    assert n_images == [4, 4, 4]  # initial frames, then (window 2) the same turn-1 frames; invalid turns add none
+    assert n_images == [2, 2, 2]  # initial frames, then (window 2) the same turn-1 frames; invalid turns add none
     assert "Your previous response was invalid" in lg["observations"][1]
     # a sampled policy is deterministic under its seed
-    tiny = MTRConfig(init_frames=2, max_turns=2)
+    tiny = MTRConfig(init_frames=1, max_turns=1)
     a = play_episode(VideoMTREnv(tiny), rec, HFPolicy(tmp_path / "tiny", max_new_tokens=4, do_sample=True, seed=3))
     b = play_episode(VideoMTREnv(tiny), rec, HFPolicy(tmp_path / "tiny", max_new_tokens=4, do_sample=True, seed=3))
     assert a["responses"] == b["responses"]
