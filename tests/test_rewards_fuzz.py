@@ -3,6 +3,7 @@ score and a reason, for every registered reward and preset, on every task it acc
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -50,6 +51,9 @@ def _rewards():
                     if (name == "default" and task == "caption") or \
                             (name == "versavid_r1" and task in ("open_qa", "caption")):  # judged tasks
                         continue
+                    if name == "video_mtr_multiturn":  # scores the last turn of an env episode log
+                        t = dataclasses.replace(t, extra={"relevant_sample_frames": [4, 5, 6], "mtr": {
+                            "pool_size": 64, "responses": ["<think>a</think><retrieve>3, 9</retrieve>"]}})
                     out.append((r, t))
     return out
 

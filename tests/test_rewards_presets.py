@@ -6,7 +6,7 @@ import pytest
 
 from videorl.rewards import get
 from videorl.rewards.faithful.lwt235 import default_parse, zscore
-from videorl.target import Target
+from videorl.target import Target, TargetError
 
 # Temporal-R1: gt = [0.1, 0.3] normalised on L = 30 s, i.e. [3, 9] s.
 TR1 = Target(task="grounding", duration=30.0, spans=((3.0, 9.0),))
@@ -163,5 +163,5 @@ def test_video_mtr_turn_decay_and_case():
     assert f("<answer>B</answer>", MCQ).score == 0.0  # bad format
     t2 = Target(task="mcq", duration=10.0, options=MCQ.options, answer="B", extra={"turn": 2})
     assert x(good, t2).score == pytest.approx(1.0)  # 0.1 + 0.9
-    with pytest.raises(NotImplementedError):
-        get("video_mtr_multiturn")
+    with pytest.raises(TargetError, match="mtr"):  # the episode reward needs the env's turn log
+        get("video_mtr_multiturn")(good, MCQ)

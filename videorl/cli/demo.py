@@ -19,12 +19,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "i.e. ~/.cache/videorl/demo)")
     p.add_argument("--oracle-only", action="store_true", help="skip the tiny Qwen2.5-VL run")
     p.add_argument("--force", action="store_true", help="rebuild the synthetic set and the tiny model")
+    p.add_argument("--mtr", action="store_true", help="instead, play Video-MTR multi-turn episodes (scripted and "
+                                                       "tiny Qwen2.5-VL): turns, retrieved segments, rewards")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from videorl.demo import default_out, format_table, quiet, run_demo, verdict
     from videorl.doctor import eval_ready
+
+    if getattr(args, "mtr", False):
+        from videorl.demo_mtr import run_mtr_demo
+        from videorl.envs.rollout import format_episode
+
+        out = args.out if args.out is not None else default_out()
+        logs = run_mtr_demo(out, tiny_model=not args.oracle_only)
+        print("\n\n".join(f"[{lg['policy']}] " + format_episode(lg) for lg in logs))
+        print(f"\nepisode logs: {out.resolve() / 'mtr_episodes.jsonl'}")
+        return 0 if logs[0]["success"] else 1
 
     problems = eval_ready()
     if problems:

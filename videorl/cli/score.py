@@ -83,7 +83,8 @@ def score_file(path: Path, *, reversed: str = "swap", clamp: bool = True, protoc
 
     out = []
     official = check_protocol(protocol) == "official"
-    lines = read_records(path, allow_extra=PREDICTION_FIELDS, transform=as_raw_spans if official else None)
+    lines = read_records(path, allow_extra=(*PREDICTION_FIELDS, "mtr"),  # mtr: a Video-MTR episode log
+                         transform=as_raw_spans if official else None)
     for n, rec, raw in tqdm(lines, desc="scoring", unit=" samples", disable=None if show_progress else True):
         fields = {k: raw.get(k) for k in PREDICTION_FIELDS}
         if all(v is None for v in fields.values()):
@@ -120,6 +121,13 @@ def summarize(rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]], *,
         entry: dict[str, float | None] = {k: (None if math.isnan(v) else v) for k, v in agg.items()}
         entry["count"] = len(per)
         result[task] = entry
+    mtr = [raw["mtr"] for _, raw, _ in rows if isinstance(raw.get("mtr"), dict)]
+    if mtr:  # Video-MTR episodes (videorl.envs.rollout.prediction_rows): accuracy, success rate, MRA
+        from videorl.envs.video_mtr import episode_metrics
+
+        m = episode_metrics(mtr)
+        result["video_mtr"] = {k: (None if math.isnan(v) else v) for k, v in m.items() if k != "count"}
+        result["video_mtr"]["count"] = len(mtr)
     return result
 
 

@@ -13,7 +13,6 @@ is a data error raised as :class:`~videorl.target.TargetError` by whoever parses
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from videorl.target import Target

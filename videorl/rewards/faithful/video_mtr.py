@@ -1,37 +1,45 @@
-"""Video-MTR (``vagen/env/video/{env,reward}.py``): the answer turn's reward.
+"""Video-MTR (``vagen/env/video/{env,reward}.py``): the answer turn's reward and the whole trajectory's.
 
-reward = 0.1·valid + (1 − 0.1·(k − 1))·correct, for an answer given at turn k (1-based; 1.0, 0.9,
-0.8 for turns 1–3). ``k`` is the ``turn`` parameter, else the target's extra field ``turn``, else 1.
+Both rewards use the environment's own rules (:mod:`videorl.envs.video_mtr`: parsing, answer
+validity and correctness, turn rewards, the answer gate), so training, replay and evaluation agree.
 
-- valid: the stripped response is exactly a think block, whitespace, an answer block; for multiple
-  choice the stripped, upper-cased answer must be one of the option letters ("B." is invalid),
-  for numbers ``float()`` must succeed. Invalid -> 0 overall (no format reward either).
-- correct, faithful: multiple choice compares the raw stripped answer with the GT letter
-  **case-sensitively** ("b" is valid but wrong); numbers must agree on having a decimal mark, then
-  floats rounded to 2 decimals are compared; free-form answers are never correct (the original
-  asserts). Fixed: case-insensitive letters; free-form answers by normalised exact match.
+``video_mtr`` scores one answer turn: 0.1·valid + (1 − 0.1·(k − 1))·correct for an answer given at
+turn k (``turn`` parameter, else the target's extra field ``turn``, else 1). Invalid (not exactly a
+think block then an answer block, or an answer that is not valid for the question type) -> 0.
 
-The multi-turn environment (frame retrieval, frame-IoU rewards, answer gate, tool-use bootstrap) is a
-later issue: ``video_mtr_multiturn`` is a registered placeholder that raises.
+``video_mtr_multiturn`` scores a whole episode: the response is the episode's **last** turn, the
+earlier turns are ``target.extra["mtr"]["responses"]`` and the frame pool size is
+``target.extra["mtr"]["pool_size"]`` (both written by the environment's host glue, e.g. the verl
+tool). It replays the episode (:func:`videorl.envs.video_mtr.replay`) and returns the sum of the
+gated turn rewards, with components ``answer``, ``frame``, ``format``, ``success`` and ``turns``.
+Relevant frames come from ``target.extra["relevant_sample_frames"]``.
+
+``faithful=True`` reproduces the original's case-sensitive letter check, its numeric decimal-mark
+rule, never-correct free-form answers and its gate bug; the default is fixed (see the env module).
 """
 
 from __future__ import annotations
 
-from videorl.parse import extract_tag
-from videorl.record import LETTERS
+from typing import Any
+
+from videorl.envs.video_mtr import (
+    MTRConfig,
+    Problem,
+    answer_correct,
+    answer_reward,
+    answer_valid,
+    parse_action,
+    problem_type,
+    replay,
+)
 from videorl.rewards.base import Reward, RewardResult
-from videorl.rewards.fmt import check_format
 from videorl.rewards.registry import register
-from videorl.scoring import normalize_answer
-from videorl.target import Target
+from videorl.target import Target, TargetError
 
 
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
+def _problem(target: Target) -> Problem:
+    return Problem("", list(target.options), target.answer or "",
+                   problem_type(target.task, target.answer, target.extra))
 
 
 @register("video_mtr", kind="preset")
@@ -39,7 +47,7 @@ class VideoMTRReward(Reward):
     """Video-MTR answer turn: 0.1·format + (1 − 0.1·(k − 1))·correct; ``faithful`` letters are case-sensitive."""
 
     name = "video_mtr"
-    tasks = ("mcq", "open_qa")
+    tasks = ("mcq", "open_qa", "grounded_qa")
     components = ("accuracy", "format")
 
     def __init__(self, faithful: bool = False, turn: int | None = None, format_reward: float = 0.1) -> None:
@@ -53,32 +61,42 @@ class VideoMTRReward(Reward):
     def score(self, text: str, target: Target) -> RewardResult:
         k = self.turn or target.extra.get("turn", 1)
         k = k if isinstance(k, int) and k >= 1 else 1
-        ans = (extract_tag(text, "answer") or "").strip() if check_format(text, "strict") else None
-        gt = (target.answer or "").strip()
-        if ans is None:
+        problem = _problem(target)
+        act = parse_action(text, 1)
+        if act.kind != "answer":
             return RewardResult(0.0, {"accuracy": 0.0, "format": 0.0}, "invalid: not think then answer")
-        is_mc, is_num = target.task == "mcq", _is_number(gt)
-        if is_mc:
-            valid = ans.upper() in LETTERS[: len(target.options)]
-        elif is_num:
-            valid = _is_number(ans)
-        else:
-            valid = len(ans) <= 50
-        if not valid:
-            return RewardResult(0.0, {"accuracy": 0.0, "format": 0.0}, f"invalid answer {ans[:20]!r}")
-        if is_mc:
-            ok = ans == gt if self.faithful else ans.upper() == gt.upper()
-        elif is_num:
-            ok = (("." in ans) == ("." in gt)) and round(float(ans), 2) == round(float(gt), 2)
-        else:
-            ok = False if self.faithful else (normalize_answer(ans) == normalize_answer(gt) != "")
-        acc = float(ok)
-        total = self.format_reward + max(0.0, 1 - 0.1 * (k - 1)) * acc
-        return RewardResult(total, {"accuracy": acc, "format": 1.0}, f"turn {k}: answer {ans[:20]!r} vs {gt!r}")
+        if not answer_valid(act.content, problem.ptype, len(problem.options)):
+            return RewardResult(0.0, {"accuracy": 0.0, "format": 0.0}, f"invalid answer {act.content[:20]!r}")
+        acc = float(answer_correct(act.content, problem.answer, problem.ptype, faithful=self.faithful))
+        total = self.format_reward + answer_reward(bool(acc), k)
+        return RewardResult(total, {"accuracy": acc, "format": 1.0},
+                            f"turn {k}: answer {act.content[:20]!r} vs {problem.answer!r}")
 
 
-@register("video_mtr_multiturn", kind="placeholder")
-def video_mtr_multiturn(**params: object) -> Reward:
-    """Video-MTR's multi-turn rewards (frame retrieval IoU, answer gate, tool-use bootstrap): later issue."""
-    raise NotImplementedError("reward 'video_mtr_multiturn' needs a multi-turn rollout environment, which "
-                              "videorl does not provide yet (a later issue); 'video_mtr' scores the answer turn")
+@register("video_mtr_multiturn", kind="preset")
+class VideoMTRMultiTurnReward(Reward):
+    """Video-MTR episode return: replay the turns, apply the answer gate, sum the turn rewards."""
+
+    name = "video_mtr_multiturn"
+    tasks = ("mcq", "open_qa", "grounded_qa")
+    components = ("answer", "frame", "format", "success", "turns")
+
+    def __init__(self, faithful: bool = False, **env: Any) -> None:
+        super().__init__()
+        self.config = MTRConfig.from_dict({**env, "faithful": faithful})
+
+    def score(self, text: str, target: Target) -> RewardResult:
+        mtr = target.extra.get("mtr")
+        if not isinstance(mtr, dict) or not isinstance(mtr.get("pool_size"), int) or mtr["pool_size"] < 1:
+            raise TargetError("video_mtr_multiturn needs target extra 'mtr' = {'pool_size': int, 'responses': "
+                              "[earlier turns]} from the environment's host glue")
+        earlier = mtr.get("responses") or []
+        if not isinstance(earlier, list):
+            raise TargetError(f"target 'mtr.responses' must be a list, got {type(earlier).__name__}")
+        relevant = target.extra.get("relevant_sample_frames")
+        ep = replay(_problem(target), mtr["pool_size"], [*earlier, text], relevant, self.config)
+        rewards = ep.turn_rewards()
+        comps = {name: sum(t.parts[name] for t in ep.turns) for name in ("answer", "frame", "format")}
+        comps["success"] = float(ep.success)
+        comps["turns"] = float(len(ep.turns))
+        return RewardResult(sum(rewards), comps, f"turn rewards {[round(r, 3) for r in rewards]}")
