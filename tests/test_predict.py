@@ -110,7 +110,8 @@ def test_batch_of_8_equals_batch_of_1(setup, engine):
         batch = engine.inputs(texts, videos)
         assert len(set(batch["attention_mask"].sum(1).tolist())) == 3  # three lengths: padding is real
         logits8 = engine.model(**batch).logits[:, -1]
-        logits1 = torch.cat([engine.model(**engine.inputs([t], [v])).logits[:, -1] for t, v in zip(texts, videos)])
+        logits1 = torch.cat([engine.model(**engine.inputs([t], [v])).logits[:, -1]
+                             for t, v in zip(texts, videos, strict=True)])
     assert torch.allclose(logits8, logits1, atol=1e-4, rtol=0)
 
 

@@ -6,7 +6,8 @@ A prediction row is the sample record (``videorl.record``) plus:
 - ``sample_index``: ``0 .. K-1`` when ``num_samples = K`` (K rows share the record's ``id``);
 - ``predict``: ``prompt`` (the user text, :func:`videorl.prompts.build_prompt`), ``parsed_span``
   (model clock) and ``parsed_span_video`` (video seconds), ``parsed_answer``, ``frame_times`` (the
-  video second of every frame the model saw), ``model``, ``backend``, ``temperature``, ``seed``, and
+  video second of every frame the model saw), ``sampling`` (the sampler settings), ``model``,
+  ``backend``, ``temperature``, ``seed``, and
   ``error`` when the video could not be used (the row then has empty text and scores as a failure).
 
 Rows come out in input order, sample indices ascending.
@@ -134,6 +135,7 @@ def to_row(result: GenResult, opts: PredictOptions) -> dict[str, Any]:
         "parsed_span_video": None if span is None else rec.to_video_time(span),
         "parsed_answer": answer,
         "frame_times": [] if result.meta is None else list(result.meta.timestamps),
+        "sampling": {k: v for k, v in opts.sampling_settings().items() if k != "frame_cache"},
         "model": opts.model, "backend": opts.backend, "temperature": opts.temperature, "seed": result.job.seed}
     if result.error:
         info["error"] = result.error
