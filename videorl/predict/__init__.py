@@ -5,7 +5,7 @@
 - :mod:`videorl.predict.decode`: the decode pool ahead of the model (one decode per video, bounded).
 - :mod:`videorl.predict.hf`: the batched Hugging Face engine (also behind lmms-eval's ``videorl_qwen``).
 - :mod:`videorl.predict.run`: the batched loop and its timings.
-- :mod:`videorl.predict.ray`: the same pipeline on Ray Data (``--ray``).
+- :mod:`videorl.predict.ray_data`: the same pipeline on Ray Data (``--ray``).
 - :mod:`videorl.predict.vllm`: the vLLM engine (``--backend vllm``, lmms-eval's ``videorl_vllm``).
 
 Importing this package loads only the standard library; torch and transformers load on first use.

@@ -151,7 +151,7 @@ def predict(model: str, records: str | os.PathLike | Iterable[SampleRecord] | No
     ``options`` are the fields of :class:`PredictOptions` (``num_samples``, ``temperature``,
     ``batch_size``, ``workers``, ``backend``, ``fps``, ...). Returns the prediction rows (module
     docstring) and writes them to ``output`` atomically when given. ``engine`` reuses a loaded
-    :class:`~videorl.predict.hf.QwenEngine`; ``ray`` runs on Ray Data (:mod:`videorl.predict.ray`).
+    :class:`~videorl.predict.hf.QwenEngine`; ``ray`` runs on Ray Data (:mod:`videorl.predict.ray_data`).
     """
     from videorl.io import write_jsonl
 
@@ -168,7 +168,7 @@ def predict(model: str, records: str | os.PathLike | Iterable[SampleRecord] | No
         raise ValueError("no records to predict on")
     jobs = make_jobs(recs, opts)
     if ray:
-        from videorl.predict.ray import run_on_ray
+        from videorl.predict.ray_data import run_on_ray
 
         results, timings = run_on_ray(jobs, opts)
     elif opts.backend == "vllm":
