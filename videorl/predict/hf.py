@@ -77,24 +77,16 @@ class SeededGumbel:
         return scores.float() / self.temperature + gumbel.to(scores.device, torch.float32)
 
 
-class QwenEngine:
-    """A Qwen2.5-VL / Qwen3-VL checkpoint ready for batched, time-exact generation."""
+class QwenFront:
+    """What every backend shares: the checkpoint's processor (chat template, patch and merge sizes)."""
 
-    def __init__(self, pretrained: str, *, device: str = "cpu", dtype: str = "auto",
-                 attn_implementation: str | None = None):
-        import torch
-        from transformers import AutoModelForImageTextToText, AutoProcessor
+    processor: Any
+    patch_size: int
+    merge_size: int
 
-        self.pretrained = str(pretrained)
-        self.device = torch.device(device)
-        self.processor = AutoProcessor.from_pretrained(self.pretrained)
-        self.processor.tokenizer.padding_side = "left"
-        extra = {"attn_implementation": attn_implementation} if attn_implementation else {}
-        self.model = AutoModelForImageTextToText.from_pretrained(
-            self.pretrained, dtype=resolve_dtype(dtype, self.device), **extra)
-        self.model.to(self.device).eval()
-        self.family = family_of(self.model.config.model_type)
-        vp = self.processor.video_processor
+    def _init_front(self, processor: Any) -> None:
+        self.processor = processor
+        vp = processor.video_processor
         self.patch_size, self.merge_size = int(vp.patch_size), int(vp.merge_size)
 
     def sampling(self, **settings: Any) -> Sampling:
@@ -108,6 +100,25 @@ class QwenEngine:
             messages.append({"role": "system", "content": system_prompt})
         messages.append({"role": "user", "content": [{"type": "video"}, {"type": "text", "text": prompt}]})
         return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+class QwenEngine(QwenFront):
+    """A Qwen2.5-VL / Qwen3-VL checkpoint ready for batched, time-exact generation."""
+
+    def __init__(self, pretrained: str, *, device: str = "cpu", dtype: str = "auto",
+                 attn_implementation: str | None = None):
+        import torch
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        self.pretrained = str(pretrained)
+        self.device = torch.device(device)
+        self._init_front(AutoProcessor.from_pretrained(self.pretrained))
+        self.processor.tokenizer.padding_side = "left"
+        extra = {"attn_implementation": attn_implementation} if attn_implementation else {}
+        self.model = AutoModelForImageTextToText.from_pretrained(
+            self.pretrained, dtype=resolve_dtype(dtype, self.device), **extra)
+        self.model.to(self.device).eval()
+        self.family = family_of(self.model.config.model_type)
 
     def inputs(self, texts: Sequence[str], videos: Sequence[tuple[Any, Any]]) -> Any:
         """Padded processor inputs of a batch (one video per text), on the model's device."""
