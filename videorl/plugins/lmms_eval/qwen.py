@@ -85,42 +85,55 @@ class VideorlQwen(RequestLoop, lmms):
         return self.engine.inputs([self.engine.chat_text(j.prompt, self.system_prompt) for j in jobs], videos)
 
     def generate_until(self, requests: list[Any]) -> list[str]:
-        from videorl.plugins.lmms_eval.base import sample_errors
-        from videorl.predict.hf import row_seed
-        from videorl.predict.run import GenJob, generate_jobs
+        from videorl.predict.run import generate_jobs
 
-        out: list[str] = [""] * len(requests)
-        jobs: list[GenJob] = []
-        for n, req in enumerate(requests):
-            context, gen_kwargs, doc_to_visual, doc_id, task, split = req.args
-            gen_kwargs = dict(gen_kwargs or {})
-            doc = self.task_dict[task][split][doc_id]
-            try:
-                video = video_input(doc, doc_to_visual(doc))
-            except sample_errors() as err:
-                log.warning("videorl: %s doc %s failed, scored as a failure: %s", task, doc_id, err)
-                continue
-            max_new = self.max_new_tokens or int(gen_kwargs.get("max_new_tokens", 128))
-            sample = bool(gen_kwargs.get("do_sample", False)) and float(gen_kwargs.get("temperature", 0) or 0) > 0
-            jobs.append(GenJob(prompt=context, video=video.path, clip=None if not video.clip else tuple(video.clip),
-                               max_new_tokens=max_new, temperature=float(gen_kwargs["temperature"]) if sample else 0.0,
-                               seed=row_seed(0, task, split, doc_id), tag=(n, gen_kwargs, video)))
+        jobs = request_jobs(self, requests)
         results, _ = generate_jobs(self.engine, self.sampling, jobs, inputs_fn=self.batch_inputs,
-                                   batch_size=self.batch_size,
-                                   workers=self.decode_workers, progress=getattr(self, "_rank", 0) == 0,
-                                   desc=f"{type(self).__name__} responding")
-        for res in results:
-            n, gen_kwargs, _ = res.job.tag
-            if res.error:
-                log.warning("videorl: request %d failed, scored as a failure: %s", n, res.error)
-                continue
-            answer = res.text
-            for stop in gen_kwargs.get("until") or []:
-                if stop and stop in answer:
-                    answer = answer.split(stop, 1)[0]
-            out[n] = answer.strip()
-        cache_hook = getattr(self, "cache_hook", None)
-        if cache_hook is not None:
-            for req, text in zip(requests, out, strict=True):
-                cache_hook.add_partial("generate_until", (req.args[0], req.args[1]), text)
-        return out
+                                   batch_size=self.batch_size, workers=self.decode_workers,
+                                   progress=getattr(self, "_rank", 0) == 0, desc=f"{type(self).__name__} responding")
+        return request_answers(self, requests, results)
+
+
+def request_jobs(lm: Any, requests: list[Any]) -> list[Any]:
+    """One :class:`~videorl.predict.run.GenJob` per lmms-eval request whose video is known (``tag`` =
+    ``(request index, gen_kwargs, VideoInput)``); requests without one are logged and left out."""
+    from videorl.plugins.lmms_eval.base import sample_errors
+    from videorl.predict.hf import row_seed
+    from videorl.predict.run import GenJob
+
+    jobs = []
+    for n, req in enumerate(requests):
+        context, gen_kwargs, doc_to_visual, doc_id, task, split = req.args
+        gen_kwargs = dict(gen_kwargs or {})
+        doc = lm.task_dict[task][split][doc_id]
+        try:
+            video = video_input(doc, doc_to_visual(doc))
+        except sample_errors() as err:
+            log.warning("videorl: %s doc %s failed, scored as a failure: %s", task, doc_id, err)
+            continue
+        max_new = lm.max_new_tokens or int(gen_kwargs.get("max_new_tokens", 128))
+        sample = bool(gen_kwargs.get("do_sample", False)) and float(gen_kwargs.get("temperature", 0) or 0) > 0
+        jobs.append(GenJob(prompt=context, video=video.path, clip=None if not video.clip else tuple(video.clip),
+                           max_new_tokens=max_new, temperature=float(gen_kwargs["temperature"]) if sample else 0.0,
+                           seed=row_seed(0, task, split, doc_id), tag=(n, gen_kwargs, video)))
+    return jobs
+
+
+def request_answers(lm: Any, requests: list[Any], results: list[Any]) -> list[str]:
+    """The answer of every request in lmms-eval's order ("" for a failed one), cut at ``until``."""
+    out = [""] * len(requests)
+    for res in results:
+        n, gen_kwargs, _ = res.job.tag
+        if res.error:
+            log.warning("videorl: request %d failed, scored as a failure: %s", n, res.error)
+            continue
+        answer = res.text
+        for stop in gen_kwargs.get("until") or []:
+            if stop and stop in answer:
+                answer = answer.split(stop, 1)[0]
+        out[n] = answer.strip()
+    cache_hook = getattr(lm, "cache_hook", None)
+    if cache_hook is not None:
+        for req, text in zip(requests, out, strict=True):
+            cache_hook.add_partial("generate_until", (req.args[0], req.args[1]), text)
+    return out
