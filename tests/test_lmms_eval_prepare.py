@@ -195,15 +195,16 @@ def test_tiny_qwen3_vl_prompt_times_through_lmms_eval(prepared, tmp_path, monkey
     from videorl.video.qwen import expected_qwen3_timestamps, parse_qwen3_timestamps
 
     seen: dict[str, tuple[list[float], object, str]] = {}
-    build = VideorlQwen.build_inputs
+    build = VideorlQwen.batch_inputs
 
-    def spy(self, context, video):
-        inputs, meta = build(self, context, video)
-        text = self.processor.tokenizer.decode(inputs["input_ids"][0])
-        seen[video.record.id] = (parse_qwen3_timestamps(text), meta, text)
-        return inputs, meta
+    def spy(self, jobs, videos):
+        inputs = build(self, jobs, videos)
+        for row, (job, (_, meta)) in enumerate(zip(jobs, videos, strict=True)):
+            text = self.processor.tokenizer.decode(inputs["input_ids"][row])
+            seen[job.tag[2].record.id] = (parse_qwen3_timestamps(text), meta, text)
+        return inputs
 
-    monkeypatch.setattr(VideorlQwen, "build_inputs", spy)
+    monkeypatch.setattr(VideorlQwen, "batch_inputs", spy)
     model = build_tiny_qwen3_vl(tmp_path / "q3")
     out = simple_evaluate(model="videorl_qwen3_vl", model_args=f"pretrained={model},max_new_tokens=4,max_pixels=12544",
                           tasks=["temporal_grounding_charades", "videorl_synthetic_grounding"],

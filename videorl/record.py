@@ -45,6 +45,9 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # Fields a predictions file may add to a record (see ``videorl score``).
 PREDICTION_FIELDS = ("prediction", "prediction_span", "prediction_answer")
+# Fields ``videorl predict`` adds beside the prediction: which of K samples the line is (K lines share
+# the record's id) and what the model was given and saw (see ``videorl.predict.core``).
+PREDICT_FIELDS = ("sample_index", "predict")
 
 # Spans may end past the duration by float noise only; larger overshoots are rejected here and must
 # be clamped on purpose (and reported) by the converter that produced them.
@@ -352,13 +355,16 @@ def read_records(path: str | os.PathLike, *, allow_extra: Iterable[str] = (), sk
     """
     p = Path(path)
     allow = tuple(allow_extra)
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, Any], int] = {}
     for n, raw in _lines(p):
         try:
             obj = _parse_line(raw, p, n)
             rec = SampleRecord.from_dict(obj if transform is None else transform(obj), allow_extra=allow)
-            if rec.id in seen:
-                raise RecordError(f"duplicate id {rec.id!r} (first on line {seen[rec.id]})", field="id")
+            # K samples of one record (``videorl predict --num-samples K``) share its id
+            key = (rec.id, obj.get("sample_index"))
+            if key in seen:
+                which = "" if key[1] is None else f" with sample_index {key[1]!r}"
+                raise RecordError(f"duplicate id {rec.id!r}{which} (first on line {seen[key]})", field="id")
         except RecordError as err:
             err = err.at(p, n)
             if not skip_invalid:
@@ -366,7 +372,7 @@ def read_records(path: str | os.PathLike, *, allow_extra: Iterable[str] = (), sk
             if errors is not None:
                 errors.append(err)
             continue
-        seen[rec.id] = n
+        seen[key] = n
         yield n, rec, obj
 
 

@@ -28,6 +28,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "lmms-eval": ("videorl.cli.lmms_eval", "helpers for lmms-eval (tasks-dir, list tasks)"),
     "demo": ("videorl.cli.demo", "end-to-end demo: synthetic videos -> lmms-eval -> metrics"),
     "doctor": ("videorl.cli.doctor", "check this environment (versions, decoders, tasks, GPUs, data) and print fixes"),
+    "predict": ("videorl.cli.predict", "run a Qwen-VL model on records or a video + query; writes predictions for `score`"),
+    "plot": ("videorl.cli.plot", "draw pictures: a timeline of sampled frames, ground truth and predictions"),
+    "report": ("videorl.cli.report", "an evaluation report from `score --per-sample` output: PNG plots and HTML"),
 }
 
 

@@ -3,7 +3,9 @@
 Each line is a sample record (``videorl.record``) with a ``prediction`` field (the model's text)
 and/or already-parsed ``prediction_span`` ([s, e] on the model clock) / ``prediction_answer`` (a
 letter or an option text). Records of several tasks in one file are scored per task, with the
-metrics of :mod:`videorl.scoring.metrics` in percent.
+metrics of :mod:`videorl.scoring.metrics` in percent. ``videorl predict`` output reads as it is:
+its ``sample_index`` lets K lines share an id (each line is one sample; the metrics average over
+all of them) and its ``predict`` object is carried through to ``--per-sample``.
 
 ``--protocol official`` scores grounding and grounded QA as the reference evaluators do
 (:mod:`videorl.scoring.official`). ``--json`` and ``--per-sample`` carry full-precision floats; only
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from videorl.record import PREDICTION_FIELDS, TASKS, RecordError, read_records
+from videorl.record import PREDICT_FIELDS, PREDICTION_FIELDS, TASKS, RecordError, read_records
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -83,13 +85,16 @@ def score_file(path: Path, *, reversed: str = "swap", clamp: bool = True, protoc
 
     out = []
     official = check_protocol(protocol) == "official"
-    lines = read_records(path, allow_extra=(*PREDICTION_FIELDS, "mtr"),  # mtr: a Video-MTR episode log
+    lines = read_records(path, allow_extra=(*PREDICTION_FIELDS, *PREDICT_FIELDS, "mtr"),  # mtr: Video-MTR episode log
                          transform=as_raw_spans if official else None)
     for n, rec, raw in tqdm(lines, desc="scoring", unit=" samples", disable=None if show_progress else True):
         fields = {k: raw.get(k) for k in PREDICTION_FIELDS}
         if all(v is None for v in fields.values()):
             raise RecordError(f"no prediction: give one of {list(PREDICTION_FIELDS)}", path=path, line=n,
                               field="prediction")
+        k = raw.get("sample_index")
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 0):
+            raise RecordError(f"must be an integer >= 0, got {k!r}", path=path, line=n, field="sample_index")
         if fields["prediction"] is not None and not isinstance(fields["prediction"], str):
             raise RecordError(f"must be a string, got {fields['prediction']!r}", path=path, line=n,
                               field="prediction")

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 BACKENDS: dict[str, str] = {
     "videorl_qwen": "videorl.plugins.lmms_eval.qwen.VideorlQwen",
     "videorl_oracle": "videorl.plugins.lmms_eval.oracle.VideorlOracle",
+    "videorl_vllm": "videorl.plugins.lmms_eval.vllm.VideorlVllm",
 }
 ALIASES: dict[str, tuple[str, ...]] = {"videorl_qwen": ("videorl_qwen2_5_vl", "videorl_qwen3_vl")}
 

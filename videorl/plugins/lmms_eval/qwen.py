@@ -20,7 +20,15 @@ model_args (defaults match the recipes): ``pretrained`` (a local checkpoint fold
 folder; off by default), ``max_new_tokens`` (the task's value; this overrides it),
 ``system_prompt``, ``attn_implementation``, ``overlay`` (timestamps / subtitles drawn on the frames,
 the same spec and pixels as ``videorl data export --overlay``: ``absolute``, ``relative``,
-``absolute+subtitles:DIR``; see :mod:`videorl.data.overlay`). ``loglikelihood`` is not supported.
+``absolute+subtitles:DIR``; see :mod:`videorl.data.overlay`), ``batch_size`` (1; 8 is a good start on
+a GPU), ``decode_workers`` (1: video decode in a worker process ahead of the model; 0: inline).
+``loglikelihood`` is not supported.
+
+Batching (:mod:`videorl.predict.run`, the loop ``videorl predict`` runs): requests are ordered by
+video so a video shared by several queries is decoded once, decoded ahead of the model by
+``decode_workers`` processes, padded on the left and generated ``batch_size`` at a time; answers go
+back in lmms-eval's order. Batch-8 greedy tokens equal batch 1 (tested). Sampling
+(``do_sample`` with a temperature) is seeded per document, so it does not depend on the batch.
 """
 
 from __future__ import annotations
@@ -30,22 +38,12 @@ from typing import Any
 
 from lmms_eval.api.model import lmms
 
-from videorl.plugins.lmms_eval.base import RequestLoop, VideoInput, init_parallel
+from videorl.plugins.lmms_eval.base import RequestLoop, VideoInput, init_parallel, video_input
+from videorl.predict.hf import family_of
 
 log = logging.getLogger(__name__)
 
-
-def family_of(model_type: str) -> str:
-    """The glue family (:data:`videorl.video.qwen.MODELS`) of a checkpoint's ``config.model_type``:
-    ``qwen2_5_vl`` -> ``qwen2_5_vl``; ``qwen3_vl`` and ``qwen3_vl_moe`` -> ``qwen3_vl``. Anything
-    else raises ValueError (other families would get wrong frame times)."""
-    kind = str(model_type).lower()
-    if kind in ("qwen3_vl", "qwen3_vl_moe"):
-        return "qwen3_vl"
-    if kind == "qwen2_5_vl":
-        return "qwen2_5_vl"
-    raise ValueError(f"videorl_qwen: unsupported model_type {model_type!r}; supported: qwen2_5_vl, qwen3_vl, "
-                     "qwen3_vl_moe")
+__all__ = ["VideorlQwen", "family_of"]
 
 
 class VideorlQwen(RequestLoop, lmms):
@@ -55,84 +53,90 @@ class VideorlQwen(RequestLoop, lmms):
                  nframes: int | None = None, min_pixels: int = 56 * 56, max_pixels: int = 448 * 252,
                  total_pixels: int | None = None, frame_cache: str | None = None,
                  max_new_tokens: int | None = None, system_prompt: str | None = None,
-                 attn_implementation: str | None = None, batch_size: int | str = 1, overlay: str | None = None,
-                 **kwargs: Any) -> None:
+                 attn_implementation: str | None = None, batch_size: int | str = 1,
+                 decode_workers: int | str = 1, overlay: str | None = None, **kwargs: Any) -> None:
         super().__init__()
         if kwargs:
             raise ValueError(f"videorl_qwen: unknown model_args {sorted(kwargs)} (see docs/lmms-eval.md)")
-        if int(batch_size) != 1:
-            raise ValueError("videorl_qwen runs one sample at a time (batch_size=1)")
-        import torch
-        from transformers import AutoModelForImageTextToText, AutoProcessor
+        from videorl.predict.hf import QwenEngine
 
+        self.batch_size = int(batch_size)
+        self.decode_workers = int(decode_workers)
+        if self.batch_size < 1 or self.decode_workers < 0:
+            raise ValueError(f"videorl_qwen: batch_size must be >= 1 and decode_workers >= 0, got "
+                             f"{batch_size!r}, {decode_workers!r}")
         self.nframes = int(nframes) if nframes not in (None, "", "None") else None
         self.fps = None if self.nframes else float(fps or 2.0)
-        self.min_pixels, self.max_pixels = int(min_pixels), int(max_pixels)
-        self.total_pixels = int(total_pixels) if total_pixels else None
         self.max_new_tokens = int(max_new_tokens) if max_new_tokens else None
         self.system_prompt = system_prompt
-        from videorl.data.overlay import OverlaySpec
-
-        self.overlay = OverlaySpec.parse(overlay)
-        self.device = torch.device(init_parallel(self, device))
-        if dtype == "auto":
-            torch_dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
-        else:
-            torch_dtype = getattr(torch, dtype)
-        self.processor = AutoProcessor.from_pretrained(pretrained)
-        extra = {"attn_implementation": attn_implementation} if attn_implementation else {}
-        self.model = AutoModelForImageTextToText.from_pretrained(pretrained, dtype=torch_dtype, **extra)
-        self.model.to(self.device).eval()
-        self.family = family_of(self.model.config.model_type)
-        vp = self.processor.video_processor
-        self.patch_size, self.merge_size = int(vp.patch_size), int(vp.merge_size)
-        self.cache = None
-        if frame_cache:
-            from videorl.video.cache import FrameCache
-
-            self.cache = FrameCache(frame_cache)
+        self.engine = QwenEngine(pretrained, device=init_parallel(self, device), dtype=dtype,
+                                 attn_implementation=attn_implementation)
+        self.device, self.processor, self.model = self.engine.device, self.engine.processor, self.engine.model
+        self.family = self.engine.family
+        self.sampling = self.engine.sampling(
+            fps=self.fps, nframes=self.nframes, min_pixels=int(min_pixels), max_pixels=int(max_pixels),
+            total_pixels=int(total_pixels) if total_pixels else None, frame_cache=frame_cache or None,
+            overlay=overlay or None)
 
     def frames(self, video: VideoInput) -> tuple[Any, Any]:
-        from videorl.video import sample_frames
+        """The sampled frames and ``VideoMeta`` of one request (what the decode workers run)."""
+        return self.sampling.decode(video.path, video.clip, video.record.video if video.record else None)
 
-        frames, meta = sample_frames(video.path, fps=self.fps, nframes=self.nframes, clip=video.clip,
-                                     min_pixels=self.min_pixels, max_pixels=self.max_pixels,
-                                     total_pixels=self.total_pixels, patch_size=self.patch_size,
-                                     merge_size=self.merge_size, cache=self.cache)
-        if self.overlay is not None:  # the same drawing as the frame-list exports (videorl.data.overlay)
-            from videorl.data.overlay import overlay_for
+    def batch_inputs(self, jobs: list[Any], videos: list[tuple[Any, Any]]) -> Any:
+        """Padded processor inputs of one batch of :class:`~videorl.predict.run.GenJob` (``tag`` =
+        ``(request index, gen_kwargs, VideoInput)``): the chat template with one video then the context."""
+        return self.engine.inputs([self.engine.chat_text(j.prompt, self.system_prompt) for j in jobs], videos)
 
-            frames = overlay_for(frames, meta, self.overlay, video.path, video.record.video if video.record else None)
-        return frames, meta
+    def generate_until(self, requests: list[Any]) -> list[str]:
+        from videorl.predict.run import generate_jobs
 
-    def build_inputs(self, context: str, video: VideoInput) -> tuple[Any, Any]:
-        """Processor inputs (tensors on the model's device) of one request, and the sampled frames'
-        ``VideoMeta``: the chat template with one video then ``context``, the frames and their
-        model-clock metadata from the shared glue."""
-        from videorl.video.qwen import processor_video_kwargs
+        jobs = request_jobs(self, requests)
+        results, _ = generate_jobs(self.engine, self.sampling, jobs, inputs_fn=self.batch_inputs,
+                                   batch_size=self.batch_size, workers=self.decode_workers,
+                                   progress=getattr(self, "_rank", 0) == 0, desc=f"{type(self).__name__} responding")
+        return request_answers(self, requests, results)
 
-        frames, meta = self.frames(video)
-        messages: list[dict[str, Any]] = []
-        if self.system_prompt:
-            messages.append({"role": "system", "content": self.system_prompt})
-        messages.append({"role": "user", "content": [{"type": "video"}, {"type": "text", "text": context}]})
-        text = self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        inputs = self.processor(text=[text], return_tensors="pt",
-                                **processor_video_kwargs([(frames, meta)], self.family))
-        return inputs.to(self.device), meta
 
-    def answer(self, context: str, video: VideoInput, gen_kwargs: dict[str, Any]) -> str:
-        import torch
+def request_jobs(lm: Any, requests: list[Any]) -> list[Any]:
+    """One :class:`~videorl.predict.run.GenJob` per lmms-eval request whose video is known (``tag`` =
+    ``(request index, gen_kwargs, VideoInput)``); requests without one are logged and left out."""
+    from videorl.plugins.lmms_eval.base import sample_errors
+    from videorl.predict.hf import row_seed
+    from videorl.predict.run import GenJob
 
-        inputs, _ = self.build_inputs(context, video)
-        max_new = self.max_new_tokens or int(gen_kwargs.get("max_new_tokens", 128))
+    jobs = []
+    for n, req in enumerate(requests):
+        context, gen_kwargs, doc_to_visual, doc_id, task, split = req.args
+        gen_kwargs = dict(gen_kwargs or {})
+        doc = lm.task_dict[task][split][doc_id]
+        try:
+            video = video_input(doc, doc_to_visual(doc))
+        except sample_errors() as err:
+            log.warning("videorl: %s doc %s failed, scored as a failure: %s", task, doc_id, err)
+            continue
+        max_new = lm.max_new_tokens or int(gen_kwargs.get("max_new_tokens", 128))
         sample = bool(gen_kwargs.get("do_sample", False)) and float(gen_kwargs.get("temperature", 0) or 0) > 0
-        extra = {"temperature": float(gen_kwargs["temperature"])} if sample else {}
-        with torch.inference_mode():
-            out = self.model.generate(**inputs, max_new_tokens=max_new, do_sample=sample, **extra)
-        new_tokens = out[:, inputs["input_ids"].shape[1]:]
-        answer = self.processor.batch_decode(new_tokens, skip_special_tokens=True)[0]
+        jobs.append(GenJob(prompt=context, video=video.path, clip=None if not video.clip else tuple(video.clip),
+                           max_new_tokens=max_new, temperature=float(gen_kwargs["temperature"]) if sample else 0.0,
+                           seed=row_seed(0, task, split, doc_id), tag=(n, gen_kwargs, video)))
+    return jobs
+
+
+def request_answers(lm: Any, requests: list[Any], results: list[Any]) -> list[str]:
+    """The answer of every request in lmms-eval's order ("" for a failed one), cut at ``until``."""
+    out = [""] * len(requests)
+    for res in results:
+        n, gen_kwargs, _ = res.job.tag
+        if res.error:
+            log.warning("videorl: request %d failed, scored as a failure: %s", n, res.error)
+            continue
+        answer = res.text
         for stop in gen_kwargs.get("until") or []:
             if stop and stop in answer:
                 answer = answer.split(stop, 1)[0]
-        return answer.strip()
+        out[n] = answer.strip()
+    cache_hook = getattr(lm, "cache_hook", None)
+    if cache_hook is not None:
+        for req, text in zip(requests, out, strict=True):
+            cache_hook.add_partial("generate_until", (req.args[0], req.args[1]), text)
+    return out

@@ -1,0 +1,121 @@
+"""Benchmark: batched prediction with decode overlapped behind generation vs decode inline.
+
+Usage: ``python benchmarks/bench_predict.py [--videos 16] [--new-tokens 48] [--threads 1]``
+
+Setup (CPU stand-in for the H200 measurement of issue 15): the tiny random Qwen2.5-VL of
+``videorl.testing.tiny_qwen`` (torch on ``--threads`` threads, the model's share of the machine),
+``--videos`` distinct coded 640x360 30 fps videos of 8 s (generated once into ``benchmarks/_out/``),
+2 fps at 448x252 (16 frames, 1,152 video tokens a sample), exactly ``--new-tokens`` new tokens
+(greedy; ``min_new_tokens`` = ``max_new_tokens``). Three runs in one process, same model:
+
+- ``batch 1, inline``: what ``videorl_qwen`` did before batching;
+- ``batch 8, inline``: batched generation, decode in the model's process (``workers = 0``);
+- ``batch 8, overlapped``: batched generation, one decode worker process ahead of the model.
+
+Reported per run: samples/s, the decode / processor / generate split (seconds per sample), and
+the model's idle fraction (share of wall time not generating). Target: batch 8 overlapped beats
+batch 8 inline, decode hidden (the model waits for frames only for the first batch).
+Writes ``benchmarks/results/bench_predict.json`` (see docs/predict.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+from videorl.io import write_json
+from videorl.synth import make_video
+
+OUT = Path(__file__).resolve().parent / "_out"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def videos(n: int) -> list[Path]:
+    paths = []
+    for i in range(n):
+        path = OUT / f"predict_{i:02d}_8s_360p30.mp4"
+        if not path.exists():
+            make_video(path, duration=8, fps=30, size=(640, 360), texture=True, crf=23, preset="veryfast")
+        paths.append(path)
+    return paths
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--videos", type=int, default=16)
+    ap.add_argument("--new-tokens", type=int, default=48)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (the model's share of the CPU)")
+    args = ap.parse_args()
+
+    import torch
+
+    from videorl.predict.hf import QwenEngine
+    from videorl.predict.run import GenJob, generate_jobs
+    from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
+
+    torch.set_num_threads(args.threads)
+    paths = videos(args.videos)
+    model_dir = build_tiny_qwen2_5_vl(OUT / "tiny_q25")
+    engine = QwenEngine(str(model_dir))
+    engine.model.generation_config.min_new_tokens = args.new_tokens  # exactly N new tokens, like the GPU setup
+    sampling = engine.sampling(fps=2.0, max_pixels=448 * 252)
+    jobs = [GenJob(prompt=f"Find the moment: event {i}.", video=str(p), max_new_tokens=args.new_tokens)
+            for i, p in enumerate(paths)]
+    generate_jobs(engine, sampling, jobs[:2], batch_size=2, workers=0, progress=False)  # warm-up
+
+    runs = {}
+    texts = {}
+    for name, bs, workers in (("batch 1, inline", 1, 0), ("batch 8, inline", 8, 0), ("batch 8, overlapped", 8, 1)):
+        t0 = time.perf_counter()
+        results, t = generate_jobs(engine, sampling, jobs, batch_size=bs, workers=workers, progress=False)
+        wall = time.perf_counter() - t0
+        texts[name] = [r.text for r in results]
+        n = len(jobs)
+        runs[name] = {"samples_per_s": n / wall, "decode_s_per_sample": t.decode / n,
+                      "processor_s_per_sample": t.processor / n, "generate_s_per_sample": t.generate / n,
+                      "wait_s_per_sample": t.wait / n, "idle_fraction": t.idle_fraction, "wall_s": wall}
+        print(f"{name:22s} {n / wall:6.2f} samples/s  decode {t.decode / n:.3f}  processor {t.processor / n:.3f}  "
+              f"generate {t.generate / n:.3f}  wait {t.wait / n:.3f} s/sample  model idle {100 * t.idle_fraction:.0f}%")
+    assert texts["batch 8, inline"] == texts["batch 8, overlapped"], "overlap changed the output"
+    base, inl, ovl = runs["batch 1, inline"], runs["batch 8, inline"], runs["batch 8, overlapped"]
+    speed_ovl = ovl["samples_per_s"] / inl["samples_per_s"]
+    speed_b8 = inl["samples_per_s"] / base["samples_per_s"]
+    print(f"batch 8 overlapped / batch 8 inline: {speed_ovl:.2f}x; batch 8 inline / batch 1: {speed_b8:.2f}x")
+
+    def split(r: dict) -> str:
+        return (f"decode {r['decode_s_per_sample']:.3f} + processor {r['processor_s_per_sample']:.3f} + generate "
+                f"{r['generate_s_per_sample']:.3f} s/sample, model idle {100 * r['idle_fraction']:.0f}%")
+
+    setup = (f"tiny Qwen2.5-VL, {args.threads} torch thread(s), {len(jobs)} videos 8 s 640x360 -> 16 frames "
+             f"448x252, {args.new_tokens} new tokens")
+    rows = [
+        {"what": f"predict batch 8, decode overlapped (1 worker) vs inline ({setup})",
+         "result": f"{speed_ovl:.2f}x samples/s ({ovl['samples_per_s']:.2f} vs {inl['samples_per_s']:.2f}); "
+                   f"overlapped: {split(ovl)}; inline: {split(inl)}",
+         "target": "overlapped > inline; idle < 10% on an H200 (not measured: no GPU)",
+         "metrics": {"speedup_overlap_vs_inline": speed_ovl, "idle_fraction_overlapped": ovl["idle_fraction"],
+                     "idle_fraction_inline": inl["idle_fraction"],
+                     "samples_per_s_overlapped": ovl["samples_per_s"], "samples_per_s_inline": inl["samples_per_s"]}},
+        {"what": f"predict batch 8 vs batch 1, both decode inline ({setup})",
+         "result": f"{speed_b8:.2f}x samples/s ({inl['samples_per_s']:.2f} vs {base['samples_per_s']:.2f}); "
+                   f"batch 1: {split(base)}",
+         "target": "—",
+         "metrics": {"speedup_batch8_vs_batch1": speed_b8, "samples_per_s_batch1": base["samples_per_s"]}},
+    ]
+    write_json(RESULTS / "bench_predict.json", {
+        "benchmark": "bench_predict.py",
+        "machine": f"{_cores()}-core {platform.machine()} CPU VM, no GPU, Python {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d", time.gmtime()), "rows": rows})
+    print(f"-> {RESULTS / 'bench_predict.json'}")
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+if __name__ == "__main__":
+    main()

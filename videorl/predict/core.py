@@ -1,0 +1,192 @@
+"""``videorl.predict``: records (or one video and a query) in, prediction rows out.
+
+A prediction row is the sample record (``videorl.record``) plus:
+
+- ``prediction``: the model's raw text (what ``videorl score`` parses and scores);
+- ``sample_index``: ``0 .. K-1`` when ``num_samples = K`` (K rows share the record's ``id``);
+- ``predict``: ``prompt`` (the user text, :func:`videorl.prompts.build_prompt`), ``parsed_span``
+  (model clock) and ``parsed_span_video`` (video seconds), ``parsed_answer``, ``frame_times`` (the
+  video second of every frame the model saw), ``sampling`` (the sampler settings), ``model``,
+  ``backend``, ``temperature``, ``seed``, and
+  ``error`` when the video could not be used (the row then has empty text and scores as a failure).
+
+Rows come out in input order, sample indices ascending.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from videorl.predict.run import GenJob, GenResult, Timings
+from videorl.prompts import STYLES, build_prompt
+from videorl.record import SampleRecord, read_records, resolve_video
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("hf", "vllm")
+
+
+@dataclass
+class PredictOptions:
+    """Everything ``videorl predict`` takes besides the inputs (CLI flags of the same names)."""
+
+    model: str
+    backend: str = "hf"
+    style: str = "direct"
+    num_samples: int = 1
+    temperature: float = 0.0
+    seed: int = 0
+    max_new_tokens: int = 128
+    batch_size: int = 8
+    workers: int = 1
+    device: str = "cpu"
+    dtype: str = "auto"
+    fps: float | None = 2.0
+    nframes: int | None = None
+    min_pixels: int = 56 * 56
+    max_pixels: int = 448 * 252
+    total_pixels: int | None = None
+    frame_cache: str | None = None
+    system_prompt: str | None = None
+    video_dir: str | None = None
+    attn_implementation: str | None = None
+    tensor_parallel_size: int = 1
+    """vLLM only: GPUs per model copy."""
+    ray_address: str | None = None
+    """``--ray``: the cluster to join (default: start or join a local one)."""
+    ray_actors: int | None = None
+    """``--ray``: model actors (default: one per GPU of the cluster, else 1)."""
+
+    def check(self) -> PredictOptions:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+        if self.style not in STYLES:
+            raise ValueError(f"unknown prompt style {self.style!r}; choose one of {', '.join(STYLES)}")
+        if self.num_samples < 1:
+            raise ValueError(f"num_samples must be >= 1, got {self.num_samples}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if self.num_samples > 1 and self.temperature == 0:
+            raise ValueError("num_samples > 1 with temperature 0 gives K identical greedy answers; "
+                             "set a temperature (Temporal-R1 selection uses 1.0)")
+        return self
+
+    def sampling_settings(self) -> dict[str, Any]:
+        return {"fps": self.fps, "nframes": self.nframes, "min_pixels": self.min_pixels,
+                "max_pixels": self.max_pixels, "total_pixels": self.total_pixels, "frame_cache": self.frame_cache}
+
+
+def query_record(video: str | os.PathLike, query: str, *, task: str = "grounding",
+                 clip: Sequence[float] | None = None) -> SampleRecord:
+    """A record for one video and one query, with no ground truth (its rows cannot be scored)."""
+    from videorl.video import probe
+
+    path = Path(video).expanduser().resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such video")
+    if not str(query).strip():
+        raise ValueError("the query is empty")
+    return SampleRecord(id=f"{path.name}:{query.strip()[:60]}", video=str(path), duration=probe(path).duration,
+                        task=task, query=str(query), clip=None if clip is None else [float(c) for c in clip])
+
+
+def load_inputs(records: str | os.PathLike | Iterable[SampleRecord]) -> list[SampleRecord]:
+    """Records from a JSONL file (errors name file, line and field) or an iterable of records."""
+    if isinstance(records, (str, os.PathLike)):
+        return [rec for _, rec, _ in read_records(records)]
+    return list(records)
+
+
+def make_jobs(records: Sequence[SampleRecord], opts: PredictOptions) -> list[GenJob]:
+    """One job per record and sample index, in output order."""
+    from videorl.predict.hf import row_seed
+
+    jobs = []
+    for rec in records:
+        prompt = build_prompt(rec, opts.style)
+        video = str(resolve_video(rec, opts.video_dir))
+        clip = None if rec.clip is None else (float(rec.clip[0]), float(rec.clip[1]))
+        for k in range(opts.num_samples):
+            jobs.append(GenJob(prompt=prompt, video=video, clip=clip, max_new_tokens=opts.max_new_tokens,
+                               temperature=opts.temperature, seed=row_seed(opts.seed, rec.id, k), tag=(rec, k)))
+    return jobs
+
+
+def to_row(result: GenResult, opts: PredictOptions) -> dict[str, Any]:
+    """The prediction row of one result (module docstring)."""
+    from videorl.parse import parse_span
+    from videorl.scoring import score_sample
+
+    rec, k = result.job.tag
+    text = result.text.strip()
+    if rec.spans or rec.answer is not None:
+        scored = score_sample(rec, text)
+        span, answer = scored["parsed_span"], scored["parsed_answer"]
+    else:  # no ground truth (a video and a query): read the span only
+        parsed = parse_span(text, rec.view_duration) if rec.task == "grounding" else None
+        span, answer = (None if parsed is None else [parsed[0], parsed[1]]), None
+    info: dict[str, Any] = {
+        "prompt": result.job.prompt, "parsed_span": span,
+        "parsed_span_video": None if span is None else rec.to_video_time(span),
+        "parsed_answer": answer,
+        "frame_times": [] if result.meta is None else list(result.meta.timestamps),
+        "sampling": {k: v for k, v in opts.sampling_settings().items() if k != "frame_cache"},
+        "model": opts.model, "backend": opts.backend, "temperature": opts.temperature, "seed": result.job.seed}
+    if result.error:
+        info["error"] = result.error
+    return {**rec.to_dict(), "prediction": text, "sample_index": k, "predict": info}
+
+
+def predict(model: str, records: str | os.PathLike | Iterable[SampleRecord] | None = None, *,
+            video: str | os.PathLike | None = None, query: str | None = None, output: str | os.PathLike | None = None,
+            engine: Any = None, ray: bool = False, return_timings: bool = False,
+            progress: bool = True, **options: Any) -> list[dict[str, Any]] | tuple[list[dict[str, Any]], Timings]:
+    """Predict on ``records`` (a JSONL path or records) or on one ``video`` and ``query``.
+
+    ``options`` are the fields of :class:`PredictOptions` (``num_samples``, ``temperature``,
+    ``batch_size``, ``workers``, ``backend``, ``fps``, ...). Returns the prediction rows (module
+    docstring) and writes them to ``output`` atomically when given. ``engine`` reuses a loaded
+    :class:`~videorl.predict.hf.QwenEngine`; ``ray`` runs on Ray Data (:mod:`videorl.predict.ray_data`).
+    """
+    from videorl.io import write_jsonl
+
+    opts = PredictOptions(model=str(model), **options).check()
+    if (records is None) == (video is None):
+        raise ValueError("give either records or a video and a query")
+    if video is not None:
+        if query is None:
+            raise ValueError("a video needs a query")
+        recs = [query_record(video, query)]
+    else:
+        recs = load_inputs(records)  # type: ignore[arg-type]
+    if not recs:
+        raise ValueError("no records to predict on")
+    jobs = make_jobs(recs, opts)
+    if ray:
+        from videorl.predict.ray_data import run_on_ray
+
+        results, timings = run_on_ray(jobs, opts)
+    elif opts.backend == "vllm":
+        from videorl.predict.vllm import VllmEngine
+
+        eng = engine or VllmEngine(opts.model, tensor_parallel_size=opts.tensor_parallel_size, dtype=opts.dtype)
+        results, timings = eng.run(jobs, opts)
+    else:
+        from videorl.predict.hf import QwenEngine
+        from videorl.predict.run import generate_jobs
+
+        eng = engine or QwenEngine(opts.model, device=opts.device, dtype=opts.dtype,
+                                   attn_implementation=opts.attn_implementation)
+        results, timings = generate_jobs(eng, eng.sampling(**opts.sampling_settings()), jobs,
+                                         batch_size=opts.batch_size, workers=opts.workers,
+                                         system_prompt=opts.system_prompt, progress=progress)
+    rows = [to_row(r, opts) for r in results]
+    if output is not None:
+        write_jsonl(output, rows)
+        log.info("videorl predict: %d rows -> %s", len(rows), output)
+    return (rows, timings) if return_timings else rows
