@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "easyr1": ("videorl.cli.easyr1", "helpers for EasyR1 recipes (reward-path)"),
     "lmms-eval": ("videorl.cli.lmms_eval", "helpers for lmms-eval (tasks-dir, list tasks)"),
     "demo": ("videorl.cli.demo", "end-to-end demo: synthetic videos -> lmms-eval -> metrics"),
+    "export": ("videorl.cli.export", "merge a LoRA adapter and write a complete Hugging Face folder"),
 }
 
 
