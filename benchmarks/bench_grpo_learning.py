@@ -38,7 +38,7 @@ def primed_model(records: Path, out: Path, seed: int) -> Path:
     model_dir = build_tiny_qwen2_5_vl(out / "random", seed=seed)
     processor = AutoProcessor.from_pretrained(model_dir)
     model = AutoModelForImageTextToText.from_pretrained(model_dir)
-    prime_answer_tokens(model, processor, records)
+    prime_answer_tokens(model, processor, records, boost=8.0)
     model.save_pretrained(out / "primed")
     processor.save_pretrained(out / "primed")
     model.generation_config.save_pretrained(out / "primed")
@@ -58,7 +58,7 @@ def run(model_dir: Path, records: Path, out: Path, *, lr: float, steps: int, see
     processor = AutoProcessor.from_pretrained(model_dir)
     model = AutoModelForImageTextToText.from_pretrained(model_dir)
     config = GRPOConfig(output_dir=str(out), per_device_train_batch_size=batch, num_generations=8,
-                        max_completion_length=8, learning_rate=lr, lr_scheduler_type="constant", warmup_steps=0,
+                        max_completion_length=3, learning_rate=lr, lr_scheduler_type="constant", warmup_steps=0,
                         weight_decay=0.0, beta=0.04, temperature=0.9, top_p=1.0, top_k=50, max_steps=steps,
                         logging_steps=1, save_strategy="no", report_to=[], use_cpu=True, seed=seed,
                         disable_tqdm=True)
