@@ -64,10 +64,9 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def grpo_config(rest: list[str], output_dir: str) -> Any:
     """GRPOConfig from the leftover ``--key value`` arguments over :data:`VIDEO_R2` (unknown keys: error)."""
+    import torch
     from transformers import HfArgumentParser
     from trl import GRPOConfig
-
-    import torch
 
     given = {a[2:].split("=", 1)[0].replace("-", "_") for a in rest if a.startswith("--")}
     values = dict(VIDEO_R2)

@@ -185,7 +185,7 @@ def test_grpo_qwen3_vl_lora_then_merge(task, tmp_path):
         assert times == [0.2, 1.2]
         for _, meta, _ in videos.values():
             means = [(a + b) / 2 for a, b in zip(meta.model_times()[::2], meta.model_times()[1::2], strict=True)]
-            assert means == [0.25, 1.25] and max(abs(round(m, 1) - t) for m, t in zip(means, times)) < 0.051
+            assert means == [0.25, 1.25] and max(abs(round(m, 1) - t) for m, t in zip(means, times, strict=True)) < 0.051
 
     ckpt = tmp_path / "out" / "checkpoint-2"
     assert (ckpt / "adapter_model.safetensors").is_file() and (ckpt / "adapter_config.json").is_file()
