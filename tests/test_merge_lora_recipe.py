@@ -88,7 +88,8 @@ def test_merge_round_trip_equal_logits(base, tmp_path, style):
     assert (base_logits - merged_logits).abs().max() > 0.1
     assert torch.allclose(with_adapter, merged_logits, atol=1e-4)
     # lm_head / embed_tokens are the adapter's trained copies
-    assert not torch.equal(merged.lm_head.weight, plain.lm_head.weight)
+    fresh = AutoModelForImageTextToText.from_pretrained(base)  # `plain` now carries the adapter (peft wraps in place)
+    assert not torch.equal(merged.lm_head.weight, fresh.lm_head.weight)
     gen = json.loads((out / "generation_config.json").read_text())
     assert gen["eos_token_id"] == processor.tokenizer.eos_token_id
 
@@ -97,7 +98,8 @@ def test_merge_refuses_a_wrong_merge_and_writes_nothing(base, tmp_path, monkeypa
     from peft import PeftModel
 
     adapter = _adapter(base, tmp_path / "adapter", "peft")
-    monkeypatch.setattr(PeftModel, "merge_and_unload", PeftModel.unload)  # drops the adapter instead of merging
+    # a broken merge: drop the adapter instead of merging it
+    monkeypatch.setattr(PeftModel, "merge_and_unload", lambda self, *a, **k: self.base_model.unload())
     with pytest.raises(MergeError, match="differ from base \\+ adapter"):
         merge_lora(adapter, tmp_path / "merged")
     assert not (tmp_path / "merged").exists()
