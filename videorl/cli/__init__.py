@@ -31,6 +31,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "predict": ("videorl.cli.predict", "run a Qwen-VL model on records or a video + query; writes predictions for `score`"),
     "plot": ("videorl.cli.plot", "draw pictures: a timeline of sampled frames, ground truth and predictions"),
     "report": ("videorl.cli.report", "an evaluation report from `score --per-sample` output: PNG plots and HTML"),
+    "export": ("videorl.cli.export", "merge a LoRA adapter and write a complete Hugging Face folder"),
 }
 
 

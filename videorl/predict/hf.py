@@ -27,16 +27,13 @@ from videorl.predict.decode import Sampling
 
 
 def family_of(model_type: str) -> str:
-    """The glue family (:data:`videorl.video.qwen.MODELS`) of a checkpoint's ``config.model_type``:
-    ``qwen2_5_vl`` -> ``qwen2_5_vl``; ``qwen3_vl`` and ``qwen3_vl_moe`` -> ``qwen3_vl``. Anything
-    else raises ValueError (other families would get wrong frame times)."""
-    kind = str(model_type).lower()
-    if kind in ("qwen3_vl", "qwen3_vl_moe"):
-        return "qwen3_vl"
-    if kind == "qwen2_5_vl":
-        return "qwen2_5_vl"
-    raise ValueError(f"videorl_qwen: unsupported model_type {model_type!r}; supported: qwen2_5_vl, qwen3_vl, "
-                     "qwen3_vl_moe")
+    """The glue family of a checkpoint's ``config.model_type`` (:func:`videorl.video.qwen.family_of`)."""
+    from videorl.video.qwen import family_of as _family_of
+
+    try:
+        return _family_of(model_type)
+    except ValueError as err:
+        raise ValueError(f"videorl_qwen: {err}") from None
 
 
 def row_seed(seed: int, *parts: Any) -> int:

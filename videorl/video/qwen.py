@@ -36,6 +36,19 @@ MODELS = ("qwen2_5_vl", "qwen3_vl")
 _TIME_RE = re.compile(r"<(\d+(?:\.\d+)?) seconds>")
 
 
+def family_of(model_type: str) -> str:
+    """The glue family (:data:`MODELS`) of a checkpoint's ``config.model_type``: ``qwen2_5_vl`` ->
+    ``qwen2_5_vl``; ``qwen3_vl`` and ``qwen3_vl_moe`` -> ``qwen3_vl``. Anything else raises
+    ValueError (other families would get wrong frame times)."""
+    kind = str(model_type).lower()
+    if kind in ("qwen3_vl", "qwen3_vl_moe"):
+        return "qwen3_vl"
+    if kind == "qwen2_5_vl":
+        return "qwen2_5_vl"
+    raise ValueError(f"unsupported model_type {model_type!r} (video time is exact for these only): qwen2_5_vl, "
+                     "qwen3_vl, qwen3_vl_moe")
+
+
 def qwen2_5_vl_metadata(meta: VideoMeta, n_frames: int | None = None) -> dict[str, Any]:
     """``video_metadata`` for Qwen2.5-VL: ``sampled_fps`` equal to ``meta.sampled_fps``."""
     n = len(meta.frame_indices) if n_frames is None else n_frames

@@ -1,0 +1,80 @@
+"""A tiny video task that a randomly initialised model can learn with GRPO on a CPU in minutes.
+
+"Which colour is the block in the video?": each coded video (:func:`videorl.synth.make_video`)
+shows one event block for its whole length, red (event 0) or green (event 1, drawn in the next
+column). The record is an ``mcq`` with the two colour names as options, in an order drawn per
+sample, so the right letter is A or B equally often. Any videorl MCQ reward scores it (the
+``default_mcq`` preset: 0.9 * accuracy + 0.1 * lenient format); the option parser also reads an
+answer that names the colour. A model that names one colour every time earns accuracy 0.5; only one
+that looks at the frames earns more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+COLOURS = ("red", "green")
+
+
+def make_colour_task(directory: str | os.PathLike, n: int = 8, *, seed: int = 0, duration: float = 2.0,
+                     fps: float = 8, size: tuple[int, int] = (64, 48)) -> Path:
+    """Write ``n`` coded videos and ``records.jsonl`` under ``directory``; return the records path."""
+    from videorl.synth import make_video
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        colour = i % 2  # balanced: half red, half green
+        name = f"colour_{i:03d}.mp4"
+        events = [(0.0, duration + 1.0) if k == colour else (duration + 1.0, duration + 2.0) for k in range(2)]
+        make_video(out / name, duration=duration, fps=fps, size=size, events=events, seed=seed + i)
+        options = list(COLOURS)
+        rng.shuffle(options)
+        rows.append({"id": f"colour/{i}", "video": name, "duration": duration, "task": "mcq",
+                     "query": "Which colour is the block in the video?", "options": options,
+                     "answer": "AB"[options.index(COLOURS[colour])], "schema_version": 1})
+    path = out / "records.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def prime_answer_tokens(model, processor, records: str | os.PathLike, *, words: tuple[str, ...] = (" A", " B"),
+                        boost: float = 4.0, fps: float = 2.0, min_pixels: int = 3136,
+                        max_pixels: int = 3136 * 4) -> list[int]:
+    """Give a random model a prior toward answering: raise the logits of ``words`` by about ``boost``.
+
+    A randomly initialised model samples nearly uniformly from its vocabulary, so no completion ever
+    names an option and GRPO sees no reward variance (nothing to learn from). This adds
+    ``boost * m / |m|^2`` to the output-embedding rows of ``words``, where ``m`` is the mean
+    final hidden state over the first record's prompt: each of those tokens' logits rises by about
+    ``boost`` wherever the hidden state is near its mean. With the tiny models and ``boost=4``
+    roughly half the 8-token completions name one option; which one does not depend on the video.
+    Returns the boosted token ids.
+    """
+    import torch
+
+    from videorl.plugins.trl_video import records_dataset
+    from videorl.video import sample_frames
+    from videorl.video.qwen import family_of, processor_video_kwargs
+
+    row = records_dataset(records)[0]
+    spec = json.loads(row["video"])
+    vp = processor.video_processor
+    frames, meta = sample_frames(spec["path"], fps=fps, min_pixels=min_pixels, max_pixels=max_pixels,
+                                 patch_size=int(vp.patch_size), merge_size=int(vp.merge_size))
+    text = processor.apply_chat_template(row["prompt"], add_generation_prompt=True, tokenize=False)
+    inputs = processor(text=[text], return_tensors="pt",
+                       **processor_video_kwargs([(frames, meta)], family_of(model.config.model_type)))
+    with torch.no_grad():
+        hidden = model(**inputs, output_hidden_states=True).hidden_states[-1][0]
+        mean = hidden.mean(0)
+        ids = [processor.tokenizer.encode(w)[0] for w in words]
+        weight = model.get_output_embeddings().weight
+        for i in ids:
+            weight[i] += boost * mean / mean.norm() ** 2
+    return ids
