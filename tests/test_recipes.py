@@ -314,7 +314,7 @@ def test_grpo_refuses_path_videos_unless_allowed(records: Path, tmp_path: Path) 
 
 def test_grpo_missing_data_is_reported_with_every_problem(tmp_path: Path) -> None:
     r = run("qwen2_5_vl_7b_grpo", "--dry-run", DATA_DIR=str(tmp_path), LORA_RANK="x", MODEL_PATH="not a model")
-    assert r.returncode == 2 and not commands(r.stdout)
+    assert r.returncode == 2 and not commands(r.stdout)  # bad values: no launch to resolve
     for needle in ("TRAIN_FILES: file not found", "VAL_FILES: file not found", "FORMAT_PROMPT: file not found",
                    "LORA_RANK=x must be an integer", "MODEL_PATH=not a model is neither"):
         assert needle in r.stderr
@@ -528,3 +528,21 @@ def test_install_scripts_dry_run(script: str, needles: list[str], tmp_path: Path
     for needle in needles:
         assert needle in r.stdout
     assert not (tmp_path / "dest").exists()  # a dry run changes nothing
+
+
+# --- a fresh machine: no export yet -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("script, export", [("qwen2_5_vl_7b_grpo", "easyr1"), ("qwen3_vl_8b_sft", "llamafactory")])
+def test_dry_run_on_a_fresh_machine_prints_the_launch_then_the_commands_that_make_the_data(tmp_path, script, export):
+    home = tmp_path / "home"
+    home.mkdir()
+    r = run(script, "--dry-run", HOME=str(home), VIDEORL_DATA_DIR=str(home / ".cache" / "videorl"))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert commands(r.stdout), "the resolved launch is printed before the problems"
+    data = home / ".cache" / "videorl" / "export" / export  # the README's export --out is the recipes' default
+    missing = [line for line in r.stderr.splitlines() if "file not found" in line]
+    assert missing and all(f"make it with: videorl data export {export} " in line for line in missing), r.stderr
+    assert all(f"--out {data}" in line for line in missing if "format_prompt" not in line)
+    assert r.stderr.strip().splitlines()[-1].endswith(f"See the usage comment: bash {RECIPES / script}.sh --help")
+    readme = (ROOT / "README.md").read_text()
+    assert f"--out ~/.cache/videorl/export/{export}" in readme

@@ -52,17 +52,34 @@ vr_parse_args() {
 
 vr_error() { VR_ERRORS+=("$*"); }
 
+# vr_end_checks: report the collected problems and exit 2. In a dry run whose only problems are input
+# files not made yet, the recipe goes on to print its resolved configuration and launch first (useful
+# before any data exists); the problems are then reported when it exits, and the exit status is still 2.
+VR_MISSING=0
 vr_end_checks() {
   if ((${#VR_ERRORS[@]})); then
-    local e
-    for e in "${VR_ERRORS[@]}"; do
-      printf '[%s] error: %s\n' "$VR_NAME" "$e" >&2
-    done
-    printf '[%s] %d problem(s); nothing launched. See the usage comment: bash %s --help\n' \
-      "$VR_NAME" "${#VR_ERRORS[@]}" "$0" >&2
-    exit 2
+    if ((VR_DRY_RUN && VR_MISSING == ${#VR_ERRORS[@]})); then
+      vr_log "dry run: ${#VR_ERRORS[@]} problem(s); the resolved launch follows, the problems after it"
+      trap vr_report_errors EXIT
+      return 0
+    fi
+    vr_report_errors
   fi
 }
+
+vr_report_errors() {
+  local e
+  for e in "${VR_ERRORS[@]}"; do
+    printf '[%s] error: %s\n' "$VR_NAME" "$e" >&2
+  done
+  printf '[%s] %d problem(s); nothing launched. See the usage comment: bash %s --help\n' \
+    "$VR_NAME" "${#VR_ERRORS[@]}" "$0" >&2
+  exit 2
+}
+
+# vr_hint VAR COMMAND: the command that makes the file VAR names, shown when it is missing.
+declare -A VR_HINTS=()
+vr_hint() { VR_HINTS["$1"]="$2"; }
 
 # vr_require VAR: the variable must be set and non-empty.
 vr_require() {
@@ -93,7 +110,12 @@ vr_check_file() {
   if [[ -z "$value" ]]; then
     vr_error "$name is not set"
   elif [[ ! -f "$value" ]]; then
-    vr_error "$name: file not found: $value"
+    VR_MISSING=$((VR_MISSING + 1))
+    if [[ -n "${VR_HINTS[$name]:-}" ]]; then
+      vr_error "$name: file not found: $value; make it with: ${VR_HINTS[$name]}"
+    else
+      vr_error "$name: file not found: $value"
+    fi
   fi
 }
 

@@ -26,6 +26,13 @@ vr_easyr1_prepare() {
   EXPERIMENT_NAME="${EXPERIMENT_NAME:-$VR_NAME}"
   SAVE_DIR="${SAVE_DIR:-$PWD/checkpoints/videorl/$EXPERIMENT_NAME}"
 
+  # What makes each data file (RECORDS: the records of `videorl data prepare`, e.g.
+  # ~/.cache/videorl/charades_sta/train.jsonl; the same --out for both, so DATA_DIR finds them).
+  local export_cmd="videorl data export easyr1 RECORDS.jsonl --out $DATA_DIR --style $PROMPT_STYLE --model $MODEL_FAMILY --frames-cache FRAMES_DIR --video-dir VIDEOS"
+  vr_hint TRAIN_FILES "${export_cmd/RECORDS.jsonl/TRAIN_RECORDS.jsonl} --name $(basename "${TRAIN_FILES%@*}" .parquet)"
+  vr_hint VAL_FILES "${export_cmd/RECORDS.jsonl/VAL_RECORDS.jsonl} --name $(basename "${VAL_FILES%@*}" .parquet)"
+  vr_hint FORMAT_PROMPT "videorl data export easyr1 TRAIN_RECORDS.jsonl --out $(dirname "$(dirname "$FORMAT_PROMPT")") ... (every export writes format_prompt/*.jinja)"
+
   vr_check_model MODEL_PATH
   vr_check_file CONFIG
   vr_check_file TRAIN_FILES

@@ -46,6 +46,9 @@ vr_llamafactory_prepare() {
     LF_COMMAND=train
     LF_CONFIG="$SFT_CONFIG"
     vr_check_file SFT_CONFIG
+    local family=qwen2_5_vl
+    [[ "$(basename "$SFT_CONFIG")" == qwen3_vl* ]] && family=qwen3_vl
+    vr_hint DATA_DIR "videorl data export llamafactory RECORDS.jsonl --out $DATA_DIR --name $DATASET --model $family --video-dir VIDEOS"
     vr_check_file "DATA_DIR" "$DATA_DIR/dataset_info.json"
     if [[ -f "$DATA_DIR/dataset_info.json" ]] &&
       ! "$PYTHON" -c 'import json,sys; sys.exit(sys.argv[2] not in json.load(open(sys.argv[1])))' \
