@@ -72,7 +72,7 @@ def test_fps_that_qwen2_5_vl_cannot_tell_is_refused(clip6: Path, tmp_path: Path)
 
 def test_qwen3_budget_and_bad_videos_name_the_record(clip6: Path, tmp_path: Path) -> None:
     # 2 frames of 32x32 = 2048 pixels < the released Qwen3-VL video minimum 4096: LLaMA-Factory would upscale
-    rec = _records(tmp_path, [clip6], clip=[0.0, 1.0])
+    rec = _records(tmp_path, [clip6], clip=[1.0, 2.0])
     with pytest.raises(RecordError, match=r"outside the Qwen3-VL video processor's budget"):
         export_llamafactory(rec, tmp_path / "a", model="qwen3_vl", max_pixels=1024, min_pixels=1024)
     bad = tmp_path / "bad.mp4"
