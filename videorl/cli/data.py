@@ -103,7 +103,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     help="model family the frames are sized for (multiples of 28 or 32; default qwen2_5_vl)")
     lf.add_argument("--path-videos", action="store_true",
                     help="write video paths instead of frame lists (LLaMA-Factory then samples by itself and "
-                         "its clock is wrong for Qwen2.5-VL; see docs/clock_sft.md). Default: frame lists in "
+                         "its clock is wrong for Qwen2.5-VL; see docs/clock.md). Default: frame lists in "
                          "--frames-cache, else OUT/frames, sized 3136..50176 px like the recipes")
 
     mx = sub.add_parser("mix", help="weighted, de-duplicated, seeded mixture of record files")

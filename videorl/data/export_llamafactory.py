@@ -16,7 +16,7 @@ as videos); a record whose own text contains ``<video>`` is an error. The assist
 :func:`videorl.prompts.target`: the answer format the GRPO prompts ask for, times in seconds on
 the model clock, so SFT and RL agree.
 
-The clock (docs/clock_sft.md)
+The clock (docs/clock.md)
 -----------------------------
 By default every video is exported as a **list of frames** sampled by videorl's sampler (exact
 times ``k / fps`` from the clip start, nearest frame; the same frames as RL and evaluation) into a
