@@ -87,7 +87,7 @@ def test_clock_exact_through_mm_plugin_every_container_and_duration(lf, tmp_path
             assert s["video_tokens"] == s["video_features"] > 0, where
             # the same times as RL and evaluation (videorl's glue on the same frames); the one exception is
             # Qwen3-VL off the frame grid, where LF prints target times and the glue real ones: a marker on
-            # the k + 0.25 rounding boundary can then differ by 0.1 s (docs/clock_sft.md, NTSC)
+            # the k + 0.25 rounding boundary can then differ by 0.1 s (docs/clock.md, NTSC)
             on_grid = case.name.startswith("d")
             tol = 1e-9 if on_grid or model == "qwen2_5_vl" else 0.1 + 1e-9
             assert s["told"] == pytest.approx(eval_told(model, meta), abs=tol), where
@@ -96,7 +96,7 @@ def test_clock_exact_through_mm_plugin_every_container_and_duration(lf, tmp_path
                 assert err == 0.0, where
             elif model == "qwen2_5_vl":  # 29.97 fps: the patch's first frame is <= half a frame from k s
                 assert err <= 0.5 / float(NTSC) + 1e-9, where
-            else:  # Qwen3-VL markers: the rounded mean of the pair, see docs/clock_sft.md
+            else:  # Qwen3-VL markers: the rounded mean of the pair, see docs/clock.md
                 assert err <= 0.1 + 1e-9, where
             if model == "qwen2_5_vl":
                 assert s["second_per_grid_ts"] == [1.0] and s["time_ids"] == list(range(0, 2 * len(s["told"]), 2))
