@@ -116,6 +116,11 @@ class VideoGRPOTrainer(GRPOTrainer):
         model_type = getattr(getattr(self.model, "get_base_model", lambda: self.model)().config, "model_type",
                              getattr(config, "model_type", ""))
         self.video_family = family_of(model_type)
+        from videorl.video.qwen import restore_text_positions_after_vision
+
+        for model in (self.model, getattr(self, "ref_model", None)):  # text after the video as released
+            if model is not None:
+                restore_text_positions_after_vision(model)
         vp = self.processing_class.video_processor
         self.video_sampling.update(patch_size=int(vp.patch_size), merge_size=int(vp.merge_size))
         tok = self._tokenizer

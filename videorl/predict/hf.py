@@ -116,6 +116,9 @@ class QwenEngine(QwenFront):
             self.pretrained, dtype=resolve_dtype(dtype, self.device), **extra)
         self.model.to(self.device).eval()
         self.family = family_of(self.model.config.model_type)
+        from videorl.video.qwen import restore_text_positions_after_vision
+
+        restore_text_positions_after_vision(self.model)  # the prompt after the video as released (transformers 5.x)
 
     def inputs(self, texts: Sequence[str], videos: Sequence[tuple[Any, Any]]) -> Any:
         """Padded processor inputs of a batch (one video per text), on the model's device."""

@@ -113,3 +113,66 @@ def expected_qwen2_5_time_ids(meta: VideoMeta, tokens_per_second: float = 2.0,
     n_patches = -(-len(meta.frame_indices) // temporal_patch_size)
     spg = temporal_patch_size / meta.sampled_fps
     return [int(np.floor(k * spg * tokens_per_second + 1e-9)) for k in range(n_patches)]
+
+
+def restore_text_positions_after_vision(model: Any) -> int:
+    """Make Qwen2-VL / Qwen2.5-VL models number the text after a video as released; returns modules fixed.
+
+    The released models, transformers 4.x, vLLM and EasyR1/LLaMA-Factory (on 4.57) start the text
+    after an image or video at the block's largest M-RoPE id + 1. transformers 5.x (seen in 5.19 and
+    5.23) starts it at the block's first id + ``max(h, w) / merge``, which ignores the temporal
+    extent: for a Qwen2.5-VL video whose time ids (``floor(k * second_per_grid * tokens_per_second)``)
+    run past its width, the query text gets ids the video's last patches already hold (a 5 s video at
+    2 fps on a 4 x 6 grid: video time ids 0..8, text resumed at 6 instead of 9). The time ids of the
+    video tokens are not touched; the decode step already continues from the largest id + 1.
+
+    This wraps each ``Qwen2VLModel`` / ``Qwen2_5_VLModel`` ``get_rope_index`` in ``model`` (the
+    training and generation forwards both call it) so that, row by row, everything after a vision
+    block is shifted up to the block's largest id + 1, and ``rope_deltas`` follow. Where the installed
+    transformers already numbers as released the shift is 0 and nothing changes.
+    """
+    fixed = 0
+    for module in model.modules():
+        if type(module).__name__ not in ("Qwen2VLModel", "Qwen2_5_VLModel"):
+            continue
+        if getattr(module.get_rope_index, "_videorl_released_text_positions", False):
+            continue
+        module.get_rope_index = _released_text_positions(module.get_rope_index)
+        fixed += 1
+    return fixed
+
+
+def _released_text_positions(get_rope_index: Any) -> Any:
+    import torch
+
+    def wrapped(input_ids: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        position_ids, deltas = get_rope_index(input_ids, *args, **kwargs)
+        types = kwargs.get("mm_token_type_ids")
+        if types is None and args:
+            types = args[0]
+        if types is None:  # no vision in the batch
+            return position_ids, deltas
+        mask = kwargs.get("attention_mask")
+        position_ids = position_ids.clone()
+        new_deltas = []
+        for b in range(position_ids.shape[1]):
+            keep = torch.ones_like(types[b], dtype=torch.bool) if mask is None else mask[b].bool()
+            pos = position_ids[:, b, keep]
+            kind = types[b][keep].tolist()
+            i, n = 0, len(kind)
+            while i < n:
+                j = i
+                while j < n and kind[j] == kind[i]:
+                    j += 1
+                if kind[i] != 0 and j < n:  # a vision block followed by more tokens
+                    gap = int(pos[:, i:j].max()) + 1 - int(pos[:, j].min())
+                    if gap > 0:
+                        pos[:, j:] += gap
+                i = j
+            position_ids[:, b, keep] = pos
+            new_deltas.append(int(pos.max()) + 1 - n if n else 0)
+        deltas = torch.tensor(new_deltas, dtype=deltas.dtype, device=deltas.device).reshape(deltas.shape)
+        return position_ids, deltas
+
+    wrapped._videorl_released_text_positions = True  # type: ignore[attr-defined]
+    return wrapped
