@@ -13,7 +13,9 @@ A job whose video cannot be used gets ``error`` set and empty text; the run goes
 
 :class:`Timings` records each stage as spans on one clock (``events``), which the benchmark and
 ``videorl plot timeline --timings`` read: ``wait`` (the model loop waiting for frames), ``processor``
-and ``generate``. ``idle_fraction`` is the share of wall time the model was not generating.
+and ``generate``. ``idle_fraction`` is the share of wall time the model was not generating (waiting for
+frames, or in the processor); ``wait_fraction`` is the share it waited for frames after the first
+batch, the decode the workers did not hide.
 """
 
 from __future__ import annotations
@@ -73,9 +75,23 @@ class Timings:
         """Share of the wall time the model was not generating."""
         return 1.0 - self.generate / self.wall if self.wall > 0 else 0.0
 
+    @property
+    def first_wait(self) -> float:
+        """Time the model loop waited for frames before its first batch (no decode can hide that)."""
+        first = next((a for k, a, _ in self.events if k == "processor"), None)
+        return sum(min(b, first) - a for k, a, b in self.events if k == "wait" and first is not None and a < first)
+
+    @property
+    def wait_fraction(self) -> float:
+        """Share of the wall time the model loop waited for frames after its first batch started:
+        the decode that was not hidden behind generation (0 when the workers keep ahead)."""
+        span = self.wall - self.first_wait
+        return max(self.wait - self.first_wait, 0.0) / span if span > 0 else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         return {"wall_s": self.wall, "decode_s": self.decode, "wait_s": self.wait, "processor_s": self.processor,
-                "generate_s": self.generate, "idle_fraction": self.idle_fraction, "decodes": self.decodes,
+                "generate_s": self.generate, "idle_fraction": self.idle_fraction, "first_wait_s": self.first_wait,
+                "wait_fraction": self.wait_fraction, "decodes": self.decodes,
                 "rows": self.rows, "batches": self.batches,
                 "events": [[k, round(a, 6), round(b, 6)] for k, a, b in self.events]}
 
