@@ -1,12 +1,15 @@
 """Benchmark: batched prediction with decode overlapped behind generation vs decode inline.
 
-Usage: ``python benchmarks/bench_predict.py [--videos 32] [--new-tokens 48] [--threads 1]``
+Usage: ``python benchmarks/bench_predict.py [--videos 64] [--new-tokens 128] [--threads 1]``
 
 Setup (CPU stand-in for the H200 measurement of issue 15): the tiny random Qwen2.5-VL of
 ``videorl.testing.tiny_qwen`` (torch on ``--threads`` threads, the model's share of the machine),
 ``--videos`` distinct coded 640x360 30 fps videos of 8 s (generated once into ``benchmarks/_out/``),
 2 fps at 448x252 (16 frames, 1,152 video tokens a sample), exactly ``--new-tokens`` new tokens
-(greedy; ``min_new_tokens`` = ``max_new_tokens``). Three runs in one process, same model:
+(greedy; ``min_new_tokens`` = ``max_new_tokens``): on two cores one decode worker then decodes a
+video a little faster than the model (processor + generate) consumes it, the regime where decode
+can be hidden at all (on the H200 of issue 15 one worker could not keep up with batch 8: use several).
+Three runs in one process, same model:
 
 - ``batch 1, inline``: what ``videorl_qwen`` did before batching;
 - ``batch 8, inline``: batched generation, decode in the model's process (``workers = 0``);
@@ -47,8 +50,8 @@ def videos(n: int) -> list[Path]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--videos", type=int, default=32)
-    ap.add_argument("--new-tokens", type=int, default=48)
+    ap.add_argument("--videos", type=int, default=64)
+    ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the model's share of the CPU)")
     args = ap.parse_args()
 
