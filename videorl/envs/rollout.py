@@ -51,6 +51,9 @@ class HFPolicy:
 
         self.processor = AutoProcessor.from_pretrained(model_dir)
         self.model = AutoModelForImageTextToText.from_pretrained(model_dir).to(device).eval()
+        from videorl.video.qwen import restore_text_positions_after_vision
+
+        restore_text_positions_after_vision(self.model)  # as the other HF paths (a no-op for images)
         self.device = device
         self.gen = {"max_new_tokens": max_new_tokens, "do_sample": do_sample}
         if do_sample:
