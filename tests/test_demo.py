@@ -63,3 +63,18 @@ def test_verdict_tells_decode_failures_from_clock_errors():
     assert "decode failure, not a clock error" in verdict({"videorl_oracle": decode})
     clock = {**ok, "mIoU": 91.2}
     assert "a frame or clock is wrong" in verdict({"videorl_oracle": clock})
+
+
+def test_quiet_drops_the_cap_pixels_notice_through_the_root_logger(caplog, monkeypatch):
+    import logging
+
+    from videorl.demo import quiet
+
+    quiet()
+    monkeypatch.setattr(logging.getLogger("transformers"), "propagate", True)  # as under lmms-eval
+    name = "transformers.models.qwen2_vl.video_processing_qwen2_vl"
+    with caplog.at_level(logging.WARNING):
+        logging.getLogger(name).warning("Qwen2VL ... Pass `cap_pixels_per_frame=True` to adopt ...")
+        logging.getLogger(name).warning("another warning")
+    seen = {r.getMessage() for r in caplog.records if r.name == name}
+    assert seen == {"another warning"}  # the notice dropped, the rest kept

@@ -52,11 +52,18 @@ def quiet() -> None:
     notice (no effect here: frames are resized by videorl and passed with ``do_resize=False``)."""
     logging.getLogger("videorl.plugins.lmms_eval.hook").setLevel(logging.ERROR)
     logging.getLogger("numexpr").setLevel(logging.WARNING)
+    def no_cap_notice(record: logging.LogRecord) -> bool:
+        return "cap_pixels_per_frame" not in record.getMessage()
+
+    # on the loggers that emit it, so it is dropped whichever handler (transformers' own, or the root
+    # logger's once lmms-eval lets transformers propagate) would print it
+    for family in ("qwen2_vl", "qwen3_vl"):
+        logging.getLogger(f"transformers.models.{family}.video_processing_{family}").addFilter(no_cap_notice)
     try:
         from transformers.utils import logging as hf_logging
 
         for handler in hf_logging._get_library_root_logger().handlers:
-            handler.addFilter(lambda record: "cap_pixels_per_frame" not in record.getMessage())
+            handler.addFilter(no_cap_notice)
     except ImportError:  # pragma: no cover
         pass
 
