@@ -73,6 +73,9 @@ def test_quiet_drops_the_cap_pixels_notice_through_the_root_logger(caplog, monke
     from videorl.demo import quiet
 
     quiet()
+    quiet()  # a second call adds nothing
+    logger = logging.getLogger("transformers.models.qwen2_vl.video_processing_qwen2_vl")
+    assert sum(getattr(f, "__name__", "") == "no_cap_notice" for f in logger.filters) == 1
     monkeypatch.setattr(logging.getLogger("transformers"), "propagate", True)  # as under lmms-eval
     name = "transformers.models.qwen2_vl.video_processing_qwen2_vl"
     with caplog.at_level(logging.WARNING):

@@ -46,15 +46,18 @@ def default_out() -> Path:
     return data_dir() / "demo"
 
 
+def no_cap_notice(record: logging.LogRecord) -> bool:
+    """Logging filter: drop transformers' ``cap_pixels_per_frame`` notice (one function, so adding it
+    again on a later :func:`quiet` call is a no-op)."""
+    return "cap_pixels_per_frame" not in record.getMessage()
+
+
 def quiet() -> None:
     """Silence messages that say nothing about the demo: our notice that temporal_grounding_charades
     replaces lmms-eval's built-in, NumExpr's thread count and transformers' ``cap_pixels_per_frame``
     notice (no effect here: frames are resized by videorl and passed with ``do_resize=False``)."""
     logging.getLogger("videorl.plugins.lmms_eval.hook").setLevel(logging.ERROR)
     logging.getLogger("numexpr").setLevel(logging.WARNING)
-    def no_cap_notice(record: logging.LogRecord) -> bool:
-        return "cap_pixels_per_frame" not in record.getMessage()
-
     # on the loggers that emit it, so it is dropped whichever handler (transformers' own, or the root
     # logger's once lmms-eval lets transformers propagate) would print it
     for family in ("qwen2_vl", "qwen3_vl"):

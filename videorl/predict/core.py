@@ -59,7 +59,7 @@ class PredictOptions:
     """vLLM only: GPUs per model copy."""
     vllm_kwargs: dict[str, Any] | None = None
     """vLLM only: further ``vllm.LLM`` arguments (``max_model_len``, ``gpu_memory_utilization``,
-    ``enforce_eager``, ``data_parallel_size``...)."""
+    ``enforce_eager``...); data parallelism is one process per shard (docs/predict.md)."""
     ray_address: str | None = None
     """``--ray``: the cluster to join (default: start or join a local one)."""
     ray_actors: int | None = None
