@@ -94,7 +94,9 @@ def test_video_r1_and_mtr(tmp_path, videos):
     assert a.meta["video_mtr_relevant_sample_frames"] == [3, 4, 5]
     assert (b.video, b.task, b.query, b.answer, b.duration) == ("videos/b.mp4", "open_qa", "How long?", "3", 10.0)
     back = module("video-r1").export_item(a)
-    assert back == VIDEO_R1[0]  # data_type "video", the "./Evaluation" path and Video-MTR's frames kept
+    # data_type "video", Video-MTR's frames kept; the path is "./" + the record's video: the importer cut
+    # "./Evaluation" as Video-MTR does, and Video-R1's trainer would keep it (both open video_dir/clips/a.mp4)
+    assert back == {**VIDEO_R1[0], "path": "./clips/a.mp4"}
     # a vid item gets the path both upstreams read (Video-MTR's reset_video reads item["path"])
     b_out = module("video-r1").export_item(b, require_relevant_frames=False)
     assert (b_out["vid"], b_out["path"], b_out["data_type"]) == ("b", "./videos/b.mp4", "video")
@@ -113,6 +115,14 @@ def test_video_r1_export_paths_and_types():
     # Video-R1 opens cwd + "/Video-R1-data" + path[1:]: without "./" the first letter would be lost
     assert out["path"] == "./clips/a.mp4" and out["path"][1:] == "/clips/a.mp4"
     assert (out["problem_type"], out["data_type"], out["relevant_sample_frames"]) == ("free-form", "video", [0, 1])
+    # Video-MTR cuts "./Evaluation" from a path that starts with it: a folder named so gets "././"
+    r.video = "Evaluation/NExT-GQA/a.mp4"
+    assert module("video-r1").export_item(r)["path"] == "././Evaluation/NExT-GQA/a.mp4"
+    from videorl.data.importers.video_r1 import video_path
+
+    assert video_path({"path": "././Evaluation/NExT-GQA/a.mp4"}) == "Evaluation/NExT-GQA/a.mp4"
+    assert video_path({"path": "./Evaluation/NExT-GQA/a.mp4"}) == "NExT-GQA/a.mp4"
+    assert video_path({"path": "./clips/a.mp4"}) == "clips/a.mp4"
     r.video = "/abs/a.mp4"
     with pytest.raises(RecordError, match="absolute"):
         module("video-r1").export_item(r)
@@ -136,6 +146,10 @@ def test_cli_export_video_r1_names_the_missing_frames(tmp_path, capsys):
                  "--without-relevant-frames"]) == 0
     (row,) = json.loads((tmp_path / "o.json").read_text())
     assert row["path"] == "./a.mp4" and row["data_type"] == "video" and row["options"] == ["A. a", "B. b"]
+    from videorl.data.importers.video_r1 import consistent_ids
+
+    assert consistent_ids([{"problem_id": 7}, {"problem_id": "x/1"}]) == [{"problem_id": "7"}, {"problem_id": "x/1"}]
+    assert consistent_ids([{"problem_id": 7}, {"problem_id": 8}]) == [{"problem_id": 7}, {"problem_id": 8}]
 
 
 # Key forms Video-R2's own key sanitiser reads (train/src/train/temporal_grounding_reward.py), worked by hand:
@@ -153,7 +167,7 @@ R2_KEYS = [
     ("+00:05.,", (5, 5), (5.0, 5.0)),                   # + . , stripped
     ("00:10.6", (11, 11), (10.6, 10.6)),
 ]
-R2_DROPPED = ["00:10-end", "00:10 - EOF", "later", "1-2-3", "-5", "inf", "1:2:3:4"]
+R2_DROPPED = ["00:10-end", "00:10 - EOF", "later", "1-2-3", "-5", "inf", "1:2:3:4", "00:-5"]
 
 
 @pytest.mark.parametrize("key,theirs,ours", R2_KEYS)
@@ -203,7 +217,9 @@ def test_lwt235_null_trim_is_no_trim(tmp_path, videos):
 
 def test_lwt235_kept_differences_from_the_validator(tmp_path, videos):
     # the validator accepts both (a bool is an int there; a late start is only a warning); see docs/data.md
-    for bad, field in (({**LWT[1], "duration": True}, "duration"), ({**LWT[1], "timestamp": [10.0, 12.0]}, "timestamp")):
+    # a null duration makes the validator raise TypeError (its timestamp check compares with None): a clear error here
+    for bad, field in (({**LWT[1], "duration": True}, "duration"), ({**LWT[1], "timestamp": [10.0, 12.0]}, "timestamp"),
+                       ({**LWT[1], "duration": None}, "duration")):
         with pytest.raises(RecordError) as exc:
             module("lwt235").convert(_write(tmp_path / "k.jsonl", [bad], jsonl=True), video_dir=videos)
         assert exc.value.field == field

@@ -194,6 +194,8 @@ def _export_format(args: argparse.Namespace) -> int:
             items.append(mod.export_item(rec, **kw))
         except RecordError as err:
             raise err.at(args.records, line) from None
+    if args.format == "video-r1":
+        items = mod.consistent_ids(items)
     if str(args.out).endswith(".json"):
         write_json(args.out, items)
     else:

@@ -18,6 +18,7 @@ Record: ``mcq`` when there are options (letters stripped from the option texts),
 from __future__ import annotations
 
 import os
+import posixpath
 from typing import Any
 
 from videorl.data.importers.common import Context, answer_letter, convert_items, need, strip_letter
@@ -31,11 +32,12 @@ DATASET = "video_r1"
 def video_path(item: dict[str, Any]) -> str:
     if isinstance(item.get("path"), str) and item["path"].strip():
         p = item["path"].strip()
-        for prefix in ("./Evaluation/", "./"):
-            if p.startswith(prefix):
-                p = p[len(prefix):]
-                break
-        return p
+        # Video-MTR's rule: cut "./Evaluation" when the path starts with it, else the first character
+        if p.startswith("./Evaluation"):
+            p = p[len("./Evaluation"):]
+        elif p.startswith("."):
+            p = p[1:]
+        return posixpath.normpath(p.lstrip("/"))
     if isinstance(item.get("vid"), str) and item["vid"].strip():
         return f"videos/{item['vid'].strip()}.mp4"
     raise RecordError("needs 'path' or 'vid'", field="path")
@@ -84,25 +86,34 @@ TYPE_OF_TASK = {"mcq": "multiple choice", "grounded_qa": "multiple choice", "ope
 
 
 def upstream_path(rec: SampleRecord) -> str:
-    """The ``path`` both upstreams read: ``./`` + the path under the data root.
+    """The ``path`` both upstreams read: ``./`` + the record's video path (relative to the video folder).
 
     Video-R1's trainer opens ``<cwd>/Video-R1-data + path[1:]`` and Video-MTR's environment
     ``data_root + path[1:]`` (``./Evaluation`` is cut instead when the path starts with it), so the
-    first character is always dropped: a path without ``./`` would lose its first letter.
+    first character is always dropped: a path without ``./`` would lose its first letter. With the
+    video folder as their data root, both open the record's own video. (An imported
+    ``./Evaluation/...`` path is not written back: the importer removed that prefix, as Video-MTR
+    does, and Video-R1's trainer would not remove it.) A video under a folder whose name starts with
+    ``Evaluation`` is written ``././Evaluation...``: Video-MTR would cut ``./Evaluation`` from
+    ``./Evaluation...``; this way both open ``<root>/./Evaluation...``, the record's video.
     """
-    m = rec.meta
-    if isinstance(m.get("path"), str) and m["path"].strip():
-        p = m["path"].strip()
-    elif isinstance(m.get("vid"), str) and m["vid"].strip():
-        p = f"videos/{m['vid'].strip()}.mp4"
-    else:
-        p = rec.video
-    if p.startswith("./"):
-        return p
+    p = rec.video
     if p.startswith("/") or (len(p) > 1 and p[1] == ":"):
         raise RecordError(f"the video path {p!r} is absolute; Video-R1 and Video-MTR join the path to their data "
                           "root, so give records with paths relative to the video folder", field="video")
-    return "./" + p
+    p = "./" + posixpath.normpath(p)
+    return "./" + p if p.startswith("./Evaluation") else p
+
+
+def consistent_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make ``problem_id`` one JSON type across a file: all strings when the items mix numbers
+    (imported ids) and strings (our ids). Video-R1 loads the file with ``datasets``, whose JSON
+    reader stops at a column that changes type."""
+    kinds = {type(it.get("problem_id")) for it in items}
+    if len(kinds) > 1:
+        for it in items:
+            it["problem_id"] = str(it["problem_id"])
+    return items
 
 
 def export_item(rec: SampleRecord, *, require_relevant_frames: bool = True) -> dict[str, Any]:

@@ -49,7 +49,8 @@ def key_seconds(token: str) -> float | None:
 
     ``H:M:S`` / ``M:S`` (whole hours and minutes, fractional seconds; fields are not bounded, so
     ``1:75`` is 135 s as there) or bare seconds; surrounding ``+ . ,`` and spaces are ignored;
-    ``end`` / ``EOF``, an unreadable token or a non-finite value give None. Video-R2 then rounds
+    ``end`` / ``EOF``, an unreadable token, a negative or non-finite value give None (Video-R2
+    raises on the last two: its re-emitted key ``-1:55`` or ``round(inf)`` fails). Video-R2 then rounds
     to whole seconds (half to even); the importer keeps the fraction.
     """
     t = token.strip().strip("+.,").lower()
@@ -66,7 +67,7 @@ def key_seconds(token: str) -> float | None:
             val = float(t)
     except ValueError:
         return None
-    return val if math.isfinite(val) else None
+    return val if math.isfinite(val) and val >= 0 else None
 
 
 def key_interval(key: Any) -> tuple[float, float] | None:
