@@ -186,7 +186,7 @@ def test_markup_is_blanked_but_offsets_and_text_are_the_original():
     assert parse_span("clip_3 to clip_5") is None  # underscores inside identifiers are not emphasis
     from videorl.parse.spans import _unmarked
 
-    assert _unmarked("3 * 5") == "3 * 5"  # a lone asterisk between spaces is not emphasis
+    assert _unmarked("3 * 5") == "3   5"  # every asterisk is blanked; "3 * 5" was read as (3, 5) before too
     assert _unmarked("**3.5** _7_ `x` \\[") == "  3.5    7   x   ["
 
 

@@ -134,15 +134,21 @@ _BARE_REST_RE = re.compile(
     r"prediction|predicted|span|segment|range|interval|final)\b)*", re.IGNORECASE)
 # Markdown and LaTeX marks that are blanked out (same length, so offsets hold) before the search:
 # emphasis and code marks hugging text (**3.5**, _7 s_, `3 - 7`) and the backslash of \[ \].
-_MARKUP_RE = re.compile(r"`+|\\(?=[\[\]()])|\*{1,3}(?=\S)|(?<=\S)\*{1,3}|(?<![A-Za-z0-9])_{1,3}(?=\S)|(?<=\S)_{1,3}(?![A-Za-z0-9])")
+# Asterisks and backticks are all blanked (a character table: fast on any input; a lone "3 * 5" reads
+# the same either way); underscores only when they are emphasis, not inside identifiers (clip_3).
+_STAR_TICK = {ord("*"): " ", ord("`"): " "}
+_MARKUP_RE = re.compile(r"\\(?=[\[\]()])|(?<![A-Za-z0-9])_{1,3}(?=\S)|(?<=\S)_{1,3}(?![A-Za-z0-9])")
 _DIGIT_RE = re.compile(r"[0-9]")
 # English number words 0-100 ("twelve", "twenty-one", "one hundred"), read as values only in a span
 # with a time unit ("between twelve and fifteen seconds"; "between one and two people" is no span).
 _ONES = r"one|two|three|four|five|six|seven|eight|nine"
 _WORD_NUM = (r"(?:one|a)[ \t]hundred|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:" + _ONES +
              r"))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|zero|" + _ONES)
-_WORD_TOKEN_RE = re.compile(r"\b(?P<w>" + _WORD_NUM + r")(?P<wunit>(?:[ \t]{1,2}|-)(?:seconds?|secs?|(?P<wmin>minutes?|"
-                            r"mins?)))?\b", re.IGNORECASE)
+_WORD_TOKEN = (r"\b(?P<w>" + _WORD_NUM + r")(?P<wunit>(?:[ \t]{1,2}|-)(?:seconds?|secs?|(?P<wmin>minutes?|"
+               r"mins?)))?\b")
+_WORD_TOKEN_LOWER_RE = re.compile(_WORD_TOKEN)
+"""Searched in the lower-cased text (number words are ASCII)."""
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 _WORD_VALUES = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen".split())}
@@ -211,12 +217,6 @@ def parse_time(token: str) -> float | None:
     return _value(m)
 
 
-def _plain_value(m: re.Match) -> float | None:
-    """:func:`_value` for the expression without minutes (groups 1 hms, 2 num)."""
-    num = m.group(2)
-    return float(num) if num is not None else _clock(m.group(1))
-
-
 def _value(m: re.Match) -> float | None:
     num = m.group(5)  # "num" (positional groups are faster to read than named ones)
     if num is not None:
@@ -243,22 +243,24 @@ def _clock(hms: str) -> float | None:
     return int(parts[0]) * 60 + secs
 
 
-def _tokens(text: str, minutes: bool, words: bool) -> list[_Tok]:
-    """The time values of ``text`` in order; ``minutes``: also minutes forms; ``words``: also
-    number words."""
+def _tokens(text: str, minutes: bool) -> list[_Tok]:
+    """The time values of ``text`` written in digits, in order; ``minutes``: also minutes forms."""
     out: list[_Tok] = []
     prev_end = -1
-    # group numbers of the two expressions: (bare number, unit)
-    token_re, g_num, g_unit = (_TOKEN_RE, 5, 6) if minutes else (_PLAIN_TOKEN_RE, 2, 3)
-    for m in token_re.finditer(text):
-        last = m.lastindex  # g_num: a bare number (the usual case), g_unit: with a unit, else clock / minutes
-        if last == g_num:
-            v, unit = float(m.group(g_num)), 0
-        else:
-            v = _value(m) if minutes else _plain_value(m)
+    for m in (_TOKEN_RE if minutes else _PLAIN_TOKEN_RE).finditer(text):
+        if minutes:
+            v = _value(m)
             if v is None:
                 continue
-            unit = 2 if minutes and m.group(2) is not None else 1
+            unit = 2 if m.group(2) is not None else 0 if m.lastindex == 5 else 1
+        else:  # the usual text: groups 1 hms, 2 num, 3 unit, read in one call
+            hms, num, unit_text = m.group(1, 2, 3)
+            if num is not None:
+                v, unit = float(num), 0 if unit_text is None else 1
+            else:
+                v, unit = _clock(hms), 1
+                if v is None:
+                    continue
         s = m.start()
         negative = False
         if s > 0 and text[s - 1] in "-−":
@@ -268,13 +270,21 @@ def _tokens(text: str, minutes: bool, words: bool) -> list[_Tok]:
         prev_end = m.end()
         if len(out) >= MAX_TOKENS:
             break
-    if words and len(out) < MAX_TOKENS:
-        words = [_Tok(_word_value(m.group("w")) * (60 if m.group("wmin") else 1), m.start(), m.end(), False, True,
-                      2 if m.group("wmin") else 1 if m.group("wunit") else 0)
-                 for m in itertools.islice(_WORD_TOKEN_RE.finditer(text), MAX_TOKENS - len(out))]
-        if words:
-            out = sorted(out + words, key=lambda t: t.start)
     return out
+
+
+def _word_tokens(text: str, limit: int) -> list[_Tok]:
+    """At most ``limit`` number words of ``text`` (a case-sensitive search of the lower-cased text
+    when lower-casing keeps every offset: several times faster than a case-insensitive one)."""
+    if limit <= 0:
+        return []
+    low = text.lower()
+    if len(low) != len(text):  # a character lower-cases to several (U+0130): lower ASCII letters only
+        low = text.translate(_ASCII_LOWER)
+    found = _WORD_TOKEN_LOWER_RE.finditer(low)
+    return [_Tok(_word_value(m.group("w")) * (60 if m.group("wmin") else 1), m.start(), m.end(), False, True,
+                 2 if m.group("wmin") else 1 if m.group("wunit") else 0)
+            for m in itertools.islice(found, limit)]
 
 
 def _pair_ok(a: _Tok, b: _Tok) -> bool:
@@ -364,8 +374,10 @@ def find_span(text: str) -> SpanMatch | None:
 
 def _unmarked(text: str) -> str:
     """``text`` with markdown / LaTeX marks blanked out (same length), when it has any."""
-    if "*" in text or "_" in text or "`" in text or "\\" in text:
-        return _MARKUP_RE.sub(lambda m: " " * len(m.group(0)), text)
+    if "*" in text or "`" in text:
+        text = text.translate(_STAR_TICK)
+    if "_" in text or "\\" in text:
+        text = _MARKUP_RE.sub(lambda m: " " * len(m.group(0)), text)
     return text
 
 
@@ -377,19 +389,25 @@ def _find_span_general(original: str) -> SpanMatch | None:
     # Values in digits first (minutes forms when a minutes word is there); only when they hold no
     # span, again with glued minutes ("1m05s") and number words: the usual text pays nothing for them.
     minutes = _has_minute_word(text)
-    found = _search(text, minutes, False) if digits else None
+    keywords: dict[int, list[list[int]]] = {}  # keyword positions by scan limit, shared by both passes
+    toks = _tokens(text, minutes) if digits else []
+    found = _search(text, toks, keywords) if toks else None
     if found is None:
-        glued = digits and _M_DIGIT_RE.search(text) is not None
-        words = _has_unit_word(text)
-        if glued or words:
-            found = _search(text, minutes or glued, words)
+        more = False
+        if digits and not minutes and _M_DIGIT_RE.search(text) is not None:
+            toks, more = _tokens(text, True), True
+        if _has_unit_word(text):
+            words = _word_tokens(text, MAX_TOKENS - len(toks))
+            if words:
+                toks, more = sorted(toks + words, key=lambda t: t.start), True
+        if more:
+            found = _search(text, toks, keywords)
     if found is not None and text is not original:
         found = found._replace(text=original[found.begin:found.stop])
     return found
 
 
-def _search(text: str, minutes: bool, words: bool) -> SpanMatch | None:
-    toks = _tokens(text, minutes, words)
+def _search(text: str, toks: list[_Tok], keywords: dict[int, list[list[int]]]) -> SpanMatch | None:
     if not toks:
         return None
     limit = toks[-1].start + 1  # keywords after the last examined value cannot cue it
@@ -404,11 +422,14 @@ def _search(text: str, minutes: bool, words: bool) -> SpanMatch | None:
         return end_cache[j]
 
     for i, a in enumerate(toks):
-        if i + 1 < len(toks) and _is_range(text, a, toks[i + 1]) and _pair_ok(a, toks[i + 1]):
+        if i + 1 < len(toks) and _is_range(text, a, toks[i + 1]) and (
+                not (a.word or toks[i + 1].word) or _pair_ok(a, toks[i + 1])):
             return _match(text, a, toks[i + 1])
         if not kw:
-            kw = [[m.end() for m in _START_KW_RE.finditer(text, 0, limit)],
-                  [m.end() for m in _END_KW_RE.finditer(text, 0, limit)]]
+            if limit not in keywords:
+                keywords[limit] = [[m.end() for m in _START_KW_RE.finditer(text, 0, limit)],
+                                   [m.end() for m in _END_KW_RE.finditer(text, 0, limit)]]
+            kw = keywords[limit]
         if kw[0] and kw[1] and _cued(text, a, kw[0], _START_CUE_RE):
             j = next((j for j in range(i + 1, min(len(toks), i + 41)) if end_cued(j)), None)
             if j is None:  # keys in reverse order: {"end": 7, "start": 3}
