@@ -303,7 +303,8 @@ def test_round_trip_of_written_spans(a, b):
     # the forms added with the corpus: markdown marks, minutes, number words, tags in gaps
     "**1** " * 150_000, "_1_ to " * 140_000, "`" * 1_000_000, "\\[" * 500_000, "1 min " * 160_000,
     "1m5s " * 200_000, "twenty " * 140_000 + "seconds", "twenty-one to " * 70_000 + "seconds", "1 mark to " * 100_000,
-    "<t>1</t>-" * 100_000, "| 1 | " * 160_000, "one " * 250_000 + "1 sec",
+    "<t>1</t>-" * 100_000, "| 1 | " * 160_000, "one " * 250_000 + "1 sec", "x " * 500_000 + "1 sec",
+    "\u0130x " * 330_000 + "1 sec",
 ])
 def test_huge_inputs_are_fast(text):
     t0 = time.process_time()  # CPU time: other jobs on a shared machine do not count
