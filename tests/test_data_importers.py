@@ -260,3 +260,37 @@ def test_cli_import_and_export_round_trip(tmp_path, videos, capsys):
     assert main(["data", "import", "lwt235", str(bad), "--video-dir", str(videos), "--out", str(tmp_path / "z.jsonl")]) == 2
     assert f"{bad}:2: field 'timestamp'" in capsys.readouterr().err
     assert not (tmp_path / "z.jsonl").exists()
+
+
+def _parity_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "parity" / "data_tools.py"
+    spec = importlib.util.spec_from_file_location("_parity_data_tools", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_parity_module_corpora_and_stubs_without_the_originals():
+    # The harness module itself (benchmarks/parity/data_tools.py): seeded corpora, stubs that leave
+    # sys.modules as they were, and a tally whose agreement plus classes is n.
+    import sys
+
+    dt = _parity_module()
+    assert dt.NAME == "data_tools" and set(dt.NEEDS) == {"video_r1", "video_mtr", "lwt235_vtg", "video_r2"}
+    assert dt.r2_keys(50, 1) == dt.r2_keys(50, 1) != dt.r2_keys(50, 2)
+    assert dt.lwt_items(50, 1) == dt.lwt_items(50, 1)
+    recs = dt.export_records(40, 0)
+    rows = [module("video-r1").export_item(r) for r in recs]
+    assert all(row["path"].startswith("./") and row["data_type"] == "video" for row in rows)
+    before = dict(sys.modules)
+    with dt.installed({"torch": dt.stub("torch"), "vagen.env": dt.package("vagen.env")}):
+        assert sys.modules["torch"].__name__ == "torch"
+    assert sys.modules.keys() == before.keys() and all(sys.modules[k] is v for k, v in before.items())
+    t = dt.Tally("x")
+    for cls in (None, "a", "a", None, "b"):
+        t.add(cls, {"k": 1})
+    r = t.result()
+    assert r["n"] == 5 and r["agree"] + sum(r["classes"].values()) == 5 and r["classes"] == {"a": 2, "b": 1}
