@@ -97,6 +97,12 @@ def test_video_r1_and_mtr(tmp_path, videos):
     # data_type "video", Video-MTR's frames kept; the path is "./" + the record's video: the importer cut
     # "./Evaluation" as Video-MTR does, and Video-R1's trainer would keep it (both open video_dir/clips/a.mp4)
     assert back == {**VIDEO_R1[0], "path": "./clips/a.mp4"}
+    # a problem with whitespace around it (1 of Video-MTR's 502 MLVU items) is written back as it was
+    c = module("video-r1").convert(_write(tmp_path / "ws.json", [{**VIDEO_R1[0], "problem": "Where?\n\n"}]),
+                                   video_dir=videos).records[0]
+    assert c.query == "Where?" and module("video-r1").export_item(c)["problem"] == "Where?\n\n"
+    c.query = "Edited?"
+    assert module("video-r1").export_item(c)["problem"] == "Edited?"
     # a vid item gets the path both upstreams read (Video-MTR's reset_video reads item["path"])
     b_out = module("video-r1").export_item(b, require_relevant_frames=False)
     assert (b_out["vid"], b_out["path"], b_out["data_type"]) == ("b", "./videos/b.mp4", "video")

@@ -13,6 +13,9 @@ Four checks, each over a seeded corpus of ``n`` items (docs/data.md, "Parity wit
   path[1:]``) and hands it to ``fetch_video`` (a stub that records the path: no decoding); its
   ``calculate_list_iou`` reads ``relevant_sample_frames``. Agreement: the opened file is the record's
   video and the frames are Video-MTR's own indices as the record carries them.
+- ``video_mtr_eval_roundtrip``: Video-MTR's real eval file (502 MLVU items) -> ``videorl data import
+  video-r1`` -> ``export-format video-r1`` -> Video-MTR's environment: the same file opened as for the
+  original item, and the same question, options, answer, type, source and id.
 - ``lwt235_validator``: Lwt235 items -> ``DataValidator.validate_sample`` (``utils/data_validation.py``)
   and videorl's Lwt235 importer. Agreement: both accept or both reject.
 - ``video_r2_grounding_keys``: ``temporal_grounding`` keys -> Video-R2's ``sanitize_timestamps_dict`` +
@@ -312,18 +315,39 @@ def video_r1_export_load(checkout: Path, recs: list[Any], tmp: Path) -> dict[str
 
 def video_mtr_export_load(checkout: Path, recs: list[Any], tmp: Path) -> dict[str, Any]:
     """Video-MTR's own environment data loading on our export (see the module docstring)."""
+    root = tmp / "mtr_data"
+    got = video_mtr_open(checkout, tmp / "r1.json", root, len(recs))
+    vdir = checkout / "vagen" / "env" / "video"
+    with installed({"torch": stub("torch")}):
+        reward = exec_file(vdir / "reward.py", "_videorl_parity_mtr_reward")
+        del sys.modules["_videorl_parity_mtr_reward"]
+    tally = Tally("Video-MTR")
+    for rec, (item, opened) in zip(recs, got, strict=True):
+        problems = []
+        want = os.path.normpath(os.path.join(str(root), rec.video))
+        if len(opened) != 1 or os.path.normpath(opened[0]) != want:
+            problems.append("path")
+        rsf = item.get("relevant_sample_frames")
+        if rsf != rec.meta["video_mtr_relevant_sample_frames"]:
+            problems.append("relevant_sample_frames")
+        elif rsf and reward.calculate_list_iou(rsf, rsf) != 1.0:
+            problems.append("iou")
+        tally.add("unexplained" if problems else None, {"id": rec.id, "problems": problems, "opened": opened[:1]})
+    return tally.result()
+
+
+def video_mtr_open(checkout: Path, anno: Path, root: Path, n: int) -> list[tuple[dict[str, Any], list[str]]]:
+    """Video-MTR's own ``VideoReaderEnv`` on ``anno`` with data root ``root``: for each of the first
+    ``n`` items, the item as it read it and the video paths it handed to ``fetch_video``."""
     opened: list[str] = []
 
     def fetch_video(info: dict[str, Any], return_video_sample_fps: bool = False) -> Any:
         opened.append(info["video"])
-        return [0] * 32, 1.0  # 32 "frames": reset_video only counts them
-
-    class Torch(ModuleType):
-        Tensor = object
+        return [0] * 32, 1.0
 
     vdir = checkout / "vagen" / "env"
     mods: dict[str, ModuleType] = {
-        "torch": Torch("torch"),
+        "torch": stub("torch", Tensor=object),
         "qwen_vl_utils": stub("qwen_vl_utils", fetch_video=fetch_video),
         "qwen_vl_utils.vision_process": stub("qwen_vl_utils.vision_process", IMAGE_FACTOR=28),
         "torchvision": package("torchvision"), "torchvision.transforms": package("torchvision.transforms"),
@@ -333,29 +357,49 @@ def video_mtr_export_load(checkout: Path, recs: list[Any], tmp: Path) -> dict[st
         "vagen.env.utils": package("vagen.env.utils", vdir / "utils"),
         "vagen.env.video": package("vagen.env.video", vdir / "video"),
     }
-    tally = Tally("Video-MTR")
+    out = []
     with installed(mods), contextlib.redirect_stdout(io.StringIO()):
         env_mod = exec_file(vdir / "video" / "env.py", "vagen.env.video.env")
-        reward = sys.modules["vagen.env.video.reward"]
-        root = tmp / "mtr_data"
         env = env_mod.VideoReaderEnv({
             "video_env": {"init_sample_num": 8, "max_video_frames": 32},
-            "dataset": {"data_root": str(root), "train_anno_path": str(tmp / "r1.json"), "test_anno_path": ""},
+            "dataset": {"data_root": str(root), "train_anno_path": str(anno), "test_anno_path": ""},
             "video_reader_env": {"use_cache": False},
         })
-        for i, rec in enumerate(recs):
+        for i in range(n):
             opened.clear()
-            item = env.reset_video(i, "train")
-            problems = []
-            want = os.path.normpath(os.path.join(str(root), rec.video))
-            if len(opened) != 1 or os.path.normpath(opened[0]) != want:
-                problems.append("path")
-            rsf = item.get("relevant_sample_frames")
-            if rsf != rec.meta["video_mtr_relevant_sample_frames"]:
-                problems.append("relevant_sample_frames")
-            elif rsf and reward.calculate_list_iou(rsf, rsf) != 1.0:
-                problems.append("iou")
-            tally.add("unexplained" if problems else None, {"id": rec.id, "problems": problems, "opened": opened[:1]})
+            out.append((env.reset_video(i, "train"), list(opened)))
+    return out
+
+
+def video_mtr_eval_roundtrip(checkouts: dict[str, Path], tmp: Path) -> dict[str, Any]:
+    """Video-MTR's real eval file (``data/eval/eval_mlvu_test.json``, 502 MLVU items) -> ``videorl data
+    import video-r1`` -> ``export-format video-r1`` -> Video-MTR's environment and Video-R1's loader.
+    Agreement per item: Video-MTR opens the same file for our row as for the original item, and the
+    question, options, answer, type, source and id are the original's."""
+    from videorl.cli import main
+    from videorl.synth import make_video
+
+    src = Path(checkouts["video_mtr"]) / "data" / "eval" / "eval_mlvu_test.json"
+    items = json.loads(src.read_text(encoding="utf-8"))
+    root = tmp / "mlvu_root"
+    for rel in sorted({it["path"][len("./Evaluation"):].lstrip("/") for it in items}):
+        make_video(root / rel, duration=1, fps=1, size=(16, 16))  # stand-ins: durations are probed
+    with contextlib.redirect_stdout(io.StringIO()):
+        rc = main(["data", "import", "video-r1", str(src), "--video-dir", str(root), "--out", str(tmp / "mlvu.jsonl")])
+        rc = rc or main(["data", "export-format", "video-r1", str(tmp / "mlvu.jsonl"), "--out",
+                         str(tmp / "mlvu_r1.json"), "--without-relevant-frames"])
+    if rc != 0:
+        raise RuntimeError(f"videorl data import / export-format failed with exit code {rc}")
+    rows = json.loads((tmp / "mlvu_r1.json").read_text(encoding="utf-8"))
+    theirs = video_mtr_open(Path(checkouts["video_mtr"]), src, root, len(items))
+    ours = video_mtr_open(Path(checkouts["video_mtr"]), tmp / "mlvu_r1.json", root, len(rows))
+    tally = Tally("Video-MTR (real eval file)")
+    keys = ("problem_id", "problem", "options", "solution", "problem_type", "data_source", "data_type")
+    for it, row, (_, t_open), (_, o_open) in zip(items, rows, theirs, ours, strict=True):
+        problems = [k for k in keys if it.get(k) != row.get(k)]
+        if [os.path.normpath(x) for x in t_open] != [os.path.normpath(x) for x in o_open] or not t_open:
+            problems.append("opened")
+        tally.add("unexplained" if problems else None, {"id": it["problem_id"], "problems": problems})
     return tally.result()
 
 
@@ -440,6 +484,7 @@ def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
         _export(recs, tmp)
         out["video_r1_export_load"] = video_r1_export_load(Path(checkouts["video_r1"]), recs, tmp)
         out["video_mtr_export_load"] = video_mtr_export_load(Path(checkouts["video_mtr"]), recs, tmp)
+        out["video_mtr_eval_roundtrip"] = video_mtr_eval_roundtrip(checkouts, tmp)
     out["lwt235_validator"] = lwt235_validator(Path(checkouts["lwt235_vtg"]), lwt_items(n, seed))
     out["video_r2_grounding_keys"] = video_r2_grounding_keys(Path(checkouts["video_r2"]), r2_keys(n, seed))
     return out

@@ -62,6 +62,8 @@ def _one(ctx: Context, n: int, item: Any) -> SampleRecord:
                              if k in item}}
     if "relevant_sample_frames" in item:
         meta["video_mtr_relevant_sample_frames"] = item["relevant_sample_frames"]
+    if problem != problem.strip():  # kept for the way back: Video-R1 puts "Options:" right after it
+        meta["problem"] = problem
     pid = item.get("problem_id")
     common = {"id": f"{DATASET}/{ctx.split}/{pid if pid is not None else n}", "video": video,
               "duration": ctx.durations.get(video), "meta": meta}
@@ -131,7 +133,8 @@ def export_item(rec: SampleRecord, *, require_relevant_frames: bool = True) -> d
                           "(mcq, grounded_qa, open_qa, caption)", field="task")
     m = rec.meta
     ptype = m.get("problem_type") or TYPE_OF_TASK[rec.task]
-    out: dict[str, Any] = {"problem_id": m.get("problem_id", rec.id), "problem": rec.query,
+    problem = m["problem"] if isinstance(m.get("problem"), str) and m["problem"].strip() == rec.query else rec.query
+    out: dict[str, Any] = {"problem_id": m.get("problem_id", rec.id), "problem": problem,
                            "data_type": "video", "problem_type": ptype,
                            "options": [f"{LETTERS[i]}. {o}" for i, o in enumerate(rec.options)],
                            "solution": f"<answer>{rec.answer}</answer>", "path": upstream_path(rec)}
