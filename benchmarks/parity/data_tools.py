@@ -18,6 +18,8 @@ Four checks, each over a seeded corpus of ``n`` items (docs/data.md, "Parity wit
   original item, and the same question, options, answer, type, source and id.
 - ``lwt235_validator``: Lwt235 items -> ``DataValidator.validate_sample`` (``utils/data_validation.py``)
   and videorl's Lwt235 importer. Agreement: both accept or both reject.
+- ``lwt235_own_examples``: the same on Lwt235's own example records (its README's JSON blocks and
+  the dict literals of its ``tests/test_datasets.py``, read from the checkout).
 - ``video_r2_grounding_keys``: ``temporal_grounding`` keys -> Video-R2's ``sanitize_timestamps_dict`` +
   ``extract_grounding_claims`` (``train/src/train/temporal_grounding_reward.py``) and videorl's
   ``key_interval``. Agreement: the same whole-second interval (ours rounded as there), or both drop it.
@@ -403,6 +405,33 @@ def video_mtr_eval_roundtrip(checkouts: dict[str, Path], tmp: Path) -> dict[str,
     return tally.result()
 
 
+def lwt235_examples(checkout: Path) -> list[Any]:
+    """Lwt235's own example records, read from the checkout: the JSON blocks of its README that are
+    records, and the dict literals of its ``tests/test_datasets.py`` that are (``ast.literal_eval``;
+    nothing is executed)."""
+    import ast
+    import re as _re
+
+    need = {"video", "duration", "timestamp", "sentence"}
+    out: list[Any] = []
+    readme = checkout / "README.md"
+    if readme.is_file():
+        for block in _re.findall(r"```json\n(.*?)```", readme.read_text(encoding="utf-8"), _re.DOTALL):
+            with contextlib.suppress(ValueError):
+                item = json.loads(block)
+                if isinstance(item, dict) and need <= item.keys():
+                    out.append(item)
+    tests = checkout / "tests" / "test_datasets.py"
+    if tests.is_file():
+        for node in ast.walk(ast.parse(tests.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                with contextlib.suppress(ValueError, TypeError, SyntaxError):
+                    item = ast.literal_eval(node)
+                    if need <= item.keys():
+                        out.append(item)
+    return out
+
+
 def lwt235_validator(checkout: Path, items: list[Any]) -> dict[str, Any]:
     """Lwt235's DataValidator and videorl's Lwt235 importer accept and reject the same items."""
     from videorl.data.importers.common import Context
@@ -486,6 +515,8 @@ def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
         out["video_mtr_export_load"] = video_mtr_export_load(Path(checkouts["video_mtr"]), recs, tmp)
         out["video_mtr_eval_roundtrip"] = video_mtr_eval_roundtrip(checkouts, tmp)
     out["lwt235_validator"] = lwt235_validator(Path(checkouts["lwt235_vtg"]), lwt_items(n, seed))
+    out["lwt235_own_examples"] = lwt235_validator(Path(checkouts["lwt235_vtg"]),
+                                                  lwt235_examples(Path(checkouts["lwt235_vtg"])))
     out["video_r2_grounding_keys"] = video_r2_grounding_keys(Path(checkouts["video_r2"]), r2_keys(n, seed))
     return out
 
