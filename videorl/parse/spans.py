@@ -9,10 +9,20 @@
 - start/end phrases and keys: ``starts at a ... ends at b``, ``start: a, end: b``, ``Start time:
   00:12``, JSON objects with ``start`` / ``end`` / ``start_time`` / ``end_time`` / ``begin`` keys
   (numbers or numeric strings, in either order, also inside a ```json fence), ``开始时间：a秒``;
-- Qwen3-VL timestamp tokens ``<12.5 seconds>`` (the first two make the span).
+- Qwen3-VL timestamp tokens ``<12.5 seconds>`` (the first two make the span), values in tags
+  (``<t>3.5</t>-<t>7.0</t>``), ``mark`` / ``(start)`` / ``around`` / ``the`` / ``second`` around a
+  separator (``from the 3.5-second mark to the 7-second mark``), label words around a bare pair
+  (``Output: 3.5, 7.0``, a two-column markdown table), ``onset`` / ``offset`` cues;
+- markdown: ``*`` and backticks, underscores opening or closing emphasis and the backslash before ``[``
+  are blanked (same length, so offsets and the matched text are the original's) before the search;
+- number words (``zero`` to ``one hundred``, ``twenty-one``) in a span with a seconds or minutes
+  word in the text (``between twelve and fifteen seconds``); read only when no span is written in
+  digits, so ``between one and two people`` is no span and a digit span wins.
 
 A time value (:func:`parse_time`) is seconds with an optional unit (``s``, ``sec``, ``secs``,
-``second(s)``, ``秒``), ``MM:SS(.f)``, ``HH:MM:SS(.f)`` or SRT ``HH:MM:SS,mmm``. ``7.5s`` is 7.5.
+``second(s)``, ``3.5-second``, ``秒``), minutes (``1 min 5 s``, ``2 minutes``, ``1.5 min``,
+``1m05s``; a bare number before a minutes value is minutes: ``1 to 2 minutes``), ``MM:SS(.f)``,
+``HH:MM:SS(.f)`` or SRT ``HH:MM:SS,mmm``. ``7.5s`` is 7.5.
 
 Numbers that belong to other phrases are not taken: ordinals (``2nd``), numbers glued to words
 (``step2``, ``v1.5``), dates (``2024-05-01``), pairs introduced by ``step``, ``option``, ``frame``,
