@@ -12,7 +12,7 @@ pytest.importorskip("av")
 
 from videorl.cli import main  # noqa: E402
 from videorl.data.darkevent import mask_video, masked_indices  # noqa: E402
-from videorl.data.mixvidqa import interleave, plan_chunks, source_time  # noqa: E402
+from videorl.data.mixvidqa import interleave, plan_chunks, source_of_frame, source_time  # noqa: E402
 from videorl.io import write_jsonl  # noqa: E402
 from videorl.record import SampleRecord, load_records  # noqa: E402
 from videorl.synth import FrameCodeError, make_video, read_frame_code  # noqa: E402
@@ -107,6 +107,37 @@ def test_mixvidqa_chunk_map_by_frame_codes(tmp_path):
         vid = a if src == "a" else b
         d = np.abs(np.asarray(vid.times) - t_src)
         assert got == src and d[code.index] <= d.min() + 1e-6, (j, got, code.index, src, t_src)
+
+
+def test_mixvidqa_boundary_frames_at_ntsc_rate(tmp_path):
+    # 29.97 fps (30000/1001): chunk boundaries are not whole milliseconds. Every first and last frame of
+    # every chunk must show the source the map names, looked up by frame index and by time with the fps.
+    ntsc = Fraction(30000, 1001)
+    a = make_video(tmp_path / "a.mp4", duration=4, fps=ntsc, size=(160, 120), events=[(0, 100)])
+    b = make_video(tmp_path / "b.mp4", duration=4, fps=ntsc, size=(160, 120))
+    facts = interleave(a.path, b.path, tmp_path / "mix.mp4", seed=5)
+    assert facts["fps"] == [30000, 1001]
+    tl, frames = all_frames(tmp_path / "mix.mp4")
+    boundary = sorted({j for c in facts["chunks"] for j in (c["out_frames"][0], c["out_frames"][1] - 1)})
+    assert len(boundary) >= 2 * len(facts["chunks"]) - 1 and boundary[-1] == facts["frames"] - 1 == tl.info.frames - 1
+    for j in boundary:
+        got = "a" if read_frame_code(frames[j]).events_visible[0] else "b"
+        assert source_of_frame(facts["chunks"], j)["source"] == got, j
+        assert source_time(facts["chunks"], float(j / ntsc), facts["fps"])[0] == got, j
+        assert source_time(facts["chunks"], float(j / ntsc) + 0.5 / 29.97, facts["fps"])[0] == got, j
+
+
+def test_mixvidqa_rounded_seconds_misname_boundaries_frame_indices_do_not():
+    # The map's seconds are rounded to 6 decimals; at 30000/1001 some chunk starts round up past the
+    # frame time, so a lookup by seconds alone names the previous chunk's source (the reported bug).
+    fps = Fraction(30000, 1001)
+    chunks = [c.to_dict() for c in plan_chunks((0.0, 900.0), (0.0, 900.0), fps, seed=0)]
+    starts = [c["out_frames"][0] for c in chunks[1:]]
+    by_seconds = [j for j, c in zip(starts, chunks[1:], strict=True) if source_time(chunks, float(j / fps))[0] != c["source"]]
+    assert by_seconds  # the seconds-only lookup fails somewhere on this map
+    for j, c in zip(starts, chunks[1:], strict=True):
+        assert source_of_frame(chunks, j)["source"] == c["source"]
+        assert source_time(chunks, float(j / fps), [30000, 1001])[0] == c["source"]
 
 
 def _grounding_set(tmp_path, n_videos=3):

@@ -110,10 +110,11 @@ def test_mixvidqa_on_real_annotations(real, tmp_path):
         codes = _codes(tmp_path / r.video)
         chunks = r.meta["chunks"]
         for j, c in enumerate(codes):
-            from videorl.data.mixvidqa import source_time
+            from videorl.data.mixvidqa import source_of_frame, source_time
 
-            src, t = source_time(chunks, j / STAND_IN_FPS)
+            src, t = source_time(chunks, j / STAND_IN_FPS, r.meta["fps"])
             assert c.index == round(t * STAND_IN_FPS), (r.id, j, src, t)
+            assert source_of_frame(chunks, j)["source"] == src
         assert r.task == ("mcq" if name == "nextgqa" else "open_qa")
 
 

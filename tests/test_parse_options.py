@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -75,6 +77,34 @@ def test_styles(text, expected):
 
 def test_corpus_size():
     assert len(STYLES) >= 25
+
+
+# Option answers in the wild (tests/data/option_styles.jsonl): the forms the methods' prompts ask for
+# (Video-R1 / Video-R2 letter in <answer>, VersaVid's {B} and \boxed{B}, lmms-eval's "Best option"),
+# labels, markdown emphasis, headings and lists, JSON, Chinese, full-width letters, letters beside
+# their text, reasoning that rejects other letters, and answers that choose nothing. Options: OPTS
+# unless the line has its own. With tests/data/span_styles.jsonl: over 300 distinct styles.
+CORPUS = [json.loads(line) for line in
+          (Path(__file__).parent / "data" / "option_styles.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_wild_corpus_is_read():
+    assert len(CORPUS) == len({r["style"] for r in CORPUS}) == len({r["text"] for r in CORPUS}) >= 100
+    wrong = [(r["style"], r["text"], r["answer"], parse_option(r["text"], r.get("options", OPTS)))
+             for r in CORPUS if parse_option(r["text"], r.get("options", OPTS)) != r["answer"]]
+    assert len(wrong) <= 0.01 * len(CORPUS), wrong
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Not A. It is B.", "B"),
+    ("A and C are wrong, so B.", "B"),
+    ("Eliminating A, C, D and E leaves B.", "B"),
+    ("Among the options, B best fits.", "B"),  # "options" is not "option s"
+    ("Ｂ", "B"), ("答案：（Ｃ）", "C"),  # full-width forms
+    ("Not A, not B.", None),
+])
+def test_rejected_letters_and_full_width(text, expected):
+    assert parse_option(text, OPTS) == expected
 
 
 @pytest.mark.parametrize("text", NONE_CASES)

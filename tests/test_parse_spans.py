@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -128,6 +130,66 @@ def test_corpus_size():
     assert len(STYLES) >= 60
 
 
+# The corpus of answer styles in the wild (tests/data/span_styles.jsonl): forms the methods' prompts
+# ask for, labels and unit words, minutes, markdown emphasis / lists / tables, number words, JSON and
+# tags, think / answer wrappers, and texts that hold no span. Each line: text, span (null: none),
+# style (a short name, unique per line), source ("prompt:<method>", "readme:<method>" or "common").
+CORPUS = [json.loads(line) for line in
+          (Path(__file__).parent / "data" / "span_styles.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _reads(row) -> bool:
+    got = parse_span(row["text"])
+    if row["span"] is None or got is None:
+        return got is None and row["span"] is None
+    return got == pytest.approx(tuple(row["span"]))
+
+
+def test_wild_corpus_is_read():
+    styles = {r["style"] for r in CORPUS}
+    assert len(CORPUS) == len(styles) == len({r["text"] for r in CORPUS})  # distinct styles
+    assert len(CORPUS) + len(STYLES) + len(NO_SPAN) >= 300
+    wrong = [(r["style"], r["text"], r["span"], parse_span(r["text"])) for r in CORPUS if not _reads(r)]
+    assert len(wrong) <= 0.01 * len(CORPUS), wrong
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("between twelve and fifteen seconds", (12.0, 15.0)),
+    ("from twenty-one to 25 seconds", (21.0, 25.0)),
+    ("from one hundred to 105 seconds", (100.0, 105.0)),
+    ("from one hundred to 105 s", None),  # number words need a seconds / minutes word, not "s"
+    ("from two to three minutes", (120.0, 180.0)),
+    ("between one and two people", None),  # no time unit: not a span
+    ("from twelve to fifteen", None),
+    ("from twelve to fifteen seconds, then 30 to 40", (30.0, 40.0)),  # a span in digits wins over words
+])
+def test_number_words(text, span):
+    assert parse_span(text) == span
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("from 1 min 5 s to 1 min 10 s", (65.0, 70.0)),
+    ("1m05s - 1m10s", (65.0, 70.0)),
+    ("1 to 2 minutes", (60.0, 120.0)),  # a bare number before a minutes value is minutes
+    ("1.5 min - 2 min", (90.0, 120.0)),
+    ("from 1 min 75 s to 2 min", None),  # seconds field >= 60
+    ("5m - 7m", None),  # a bare "m" is metres unless seconds follow
+])
+def test_minutes(text, span):
+    assert parse_span(text) == span
+
+
+def test_markup_is_blanked_but_offsets_and_text_are_the_original():
+    text = "Answer: **3.5** - **7.0** s"
+    m = find_span(text)
+    assert (m.start, m.end) == (3.5, 7.0) and text[m.begin:m.stop] == m.text == "3.5** - **7.0"
+    assert parse_span("clip_3 to clip_5") is None  # underscores inside identifiers are not emphasis
+    from videorl.parse.spans import _unmarked
+
+    assert _unmarked("3 * 5") == "3   5"  # every asterisk is blanked; "3 * 5" was read as (3, 5) before too
+    assert _unmarked("**3.5** _7_ `x` \\[") == "  3.5    7   x   ["
+
+
 @pytest.mark.parametrize("text", NO_SPAN)
 def test_no_span(text):
     assert parse_span(text) is None
@@ -238,6 +300,11 @@ def test_round_trip_of_written_spans(a, b):
     "1" * 1_000_000, "1 " * 500_000, " " * 1_000_000 + "1", "1 - " * 250_000, "start 1 end " * 100_000,
     "<answer>" * 100_000, "1:" * 500_000, "1." * 500_000, "\x00\x01" * 500_000, "between " * 120_000 + "1",
     "[(" * 300_000, "<1 seconds> " * 90_000,
+    # the forms added with the corpus: markdown marks, minutes, number words, tags in gaps
+    "**1** " * 150_000, "_1_ to " * 140_000, "`" * 1_000_000, "\\[" * 500_000, "1 min " * 160_000,
+    "1m5s " * 200_000, "twenty " * 140_000 + "seconds", "twenty-one to " * 70_000 + "seconds", "1 mark to " * 100_000,
+    "<t>1</t>-" * 100_000, "| 1 | " * 160_000, "one " * 250_000 + "1 sec", "x " * 500_000 + "1 sec",
+    "\u0130x " * 330_000 + "1 sec",
 ])
 def test_huge_inputs_are_fast(text):
     t0 = time.process_time()  # CPU time: other jobs on a shared machine do not count

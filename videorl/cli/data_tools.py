@@ -5,7 +5,7 @@
     videorl data mixvidqa RECORDS.jsonl --video-dir VIDEOS --out DIR [--seed 0] [--chunk 1.5 2.0]
     videorl data relevant-frames RECORDS.jsonl --video-dir VIDEOS --out OUT.jsonl [--fps 2 | --nframes 32]
     videorl data import video-r2|versavid|video-r1|lwt235 FILE --out RECORDS.jsonl [--video-dir VIDEOS]
-    videorl data export-format video-r2|versavid|video-r1|lwt235 RECORDS.jsonl --out FILE
+    videorl data export-format video-r2|versavid|video-r1|lwt235 RECORDS.jsonl --out FILE [--without-relevant-frames]
     videorl data select PREDICTIONS.jsonl... --out SELECTED.jsonl (--tau 0.01 | --top-fraction 0.3)
 
 Every output is written atomically; synthesised videos are reused on a re-run (resume).
@@ -77,6 +77,9 @@ def add_parsers(sub: Any) -> None:
     ex.add_argument("format", choices=sorted(FORMATS), help="the output format")
     ex.add_argument("records", help="sample records JSONL")
     ex.add_argument("--out", required=True, help="output file (.json: a JSON array; else JSONL)")
+    ex.add_argument("--without-relevant-frames", action="store_true",
+                    help="video-r1: write items without relevant_sample_frames when a record has none "
+                         "(Video-R1 does not read them; Video-MTR's frame reward is then 0)")
 
     se = sub.add_parser("select", help="Temporal-R1 variance-aware selection from K predictions per sample")
     se.add_argument("predictions", nargs="+",
@@ -184,12 +187,15 @@ def _export_format(args: argparse.Namespace) -> int:
     from videorl.record import RecordError, read_records
 
     mod = module(args.format)
+    kw = {"require_relevant_frames": not args.without_relevant_frames} if args.format == "video-r1" else {}
     items = []
     for line, rec, _ in read_records(args.records):
         try:
-            items.append(mod.export_item(rec))
+            items.append(mod.export_item(rec, **kw))
         except RecordError as err:
             raise err.at(args.records, line) from None
+    if args.format == "video-r1":
+        items = mod.consistent_ids(items)
     if str(args.out).endswith(".json"):
         write_json(args.out, items)
     else:

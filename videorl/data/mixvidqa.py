@@ -12,8 +12,12 @@ used up (when one runs out the other continues alone). Rules when the sources di
   ``S`` shows the source frame nearest to ``S + (j / fps_out - O)`` (ties: the earlier frame), the
   sampler's rule (:func:`videorl.video.sizing.nearest_frames`) on the source's exact frame times.
 
-The **chunk map** (``meta["chunks"]``) lists ``{"source": "a"|"b", "out": [s, e], "src": [s, e]}``
-in seconds: which source seconds each output second came from (:func:`source_time`).
+The **chunk map** (``meta["chunks"]``) lists ``{"source": "a"|"b", "out_frames": [first, end),
+"out": [s, e], "src": [s, e]}``: the output frame indices of each chunk (exact), and in seconds
+(rounded to 6 decimals) which source seconds each output second came from. Look a frame up by its
+index (:func:`source_of_frame`) or a time with the record's ``meta["fps"]``
+(:func:`source_time`): the rounded seconds alone put a boundary frame in the previous chunk when
+the rate is not a whole number (14 of 1,798 boundary frames at 30000/1001).
 
 :func:`synthesize` pairs records of different videos (seeded) and emits one record per pair whose
 question targets one source, named by its order ("the clip shown first / second"): a grounding
@@ -27,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import random
 from dataclasses import dataclass
@@ -56,7 +61,8 @@ class Chunk:
     """``[first, end)`` output frame indices."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "out": [round(x, 6) for x in self.out], "src": [round(x, 6) for x in self.src]}
+        return {"source": self.source, "out_frames": list(self.out_frames),
+                "out": [round(x, 6) for x in self.out], "src": [round(x, 6) for x in self.src]}
 
 
 def plan_chunks(window_a: tuple[float, float], window_b: tuple[float, float], fps: Fraction, *, seed: int = 0,
@@ -83,10 +89,40 @@ def plan_chunks(window_a: tuple[float, float], window_b: tuple[float, float], fp
     return chunks
 
 
-def source_time(chunks: list[dict[str, Any]] | list[Chunk], t: float) -> tuple[str, float]:
-    """``(source, source seconds)`` shown at output time ``t``, from a chunk map."""
+def _as_dict(c: dict[str, Any] | Chunk) -> dict[str, Any]:
+    return c.to_dict() if isinstance(c, Chunk) else c
+
+
+def source_of_frame(chunks: list[dict[str, Any]] | list[Chunk], j: int) -> dict[str, Any]:
+    """The chunk (as a dict) that output frame ``j`` belongs to, by its frame indices ``out_frames``
+    (``[first, end)``): exact at every chunk boundary, whatever the frame rate."""
     for c in chunks:
-        d = c.to_dict() if isinstance(c, Chunk) else c
+        d = _as_dict(c)
+        if "out_frames" not in d:
+            raise ValueError("this chunk map has no out_frames (written before they were added); use source_time")
+        if d["out_frames"][0] <= j < d["out_frames"][1]:
+            return d
+    raise ValueError(f"output frame {j} is outside the chunk map")
+
+
+def source_time(chunks: list[dict[str, Any]] | list[Chunk], t: float,
+                fps: Fraction | tuple[int, int] | list[int] | None = None) -> tuple[str, float]:
+    """``(source, source seconds)`` shown at output time ``t``, from a chunk map.
+
+    With the output rate ``fps`` (the record's ``meta["fps"]``, ``[num, den]``) and a map with
+    ``out_frames``, the chunk is found by the frame shown at ``t`` (frame ``j`` is shown over
+    ``[j / fps, (j + 1) / fps)``; a ``t`` within 1e-6 frames of a frame time is that frame), so a
+    boundary frame names its own source even when ``out`` (seconds rounded to 6 decimals) is a
+    hair later than the frame time. Without ``fps`` the seconds in ``out`` are compared.
+    """
+    if fps is not None:
+        f = fps if isinstance(fps, Fraction) else Fraction(int(fps[0]), int(fps[1]))
+        x = Fraction(t) * f
+        j = round(x) if abs(x - round(x)) < Fraction(1, 10**6) else math.floor(x)
+        d = source_of_frame(chunks, j)
+        return d["source"], d["src"][0] + float(Fraction(t) - Fraction(d["out_frames"][0]) / f)
+    for c in chunks:
+        d = _as_dict(c)
         if d["out"][0] <= t < d["out"][1]:
             return d["source"], d["src"][0] + (t - d["out"][0])
     raise ValueError(f"output time {t} is outside the chunk map")

@@ -42,7 +42,7 @@ from videorl.record import LETTERS
 _WHOLE_RE = re.compile(r"[\s(\[{*\"'`<_]{0,6}([A-Za-z])[\s)\]}*\"'`>_.:;,!]{0,6}")
 _CUE_RE = re.compile(
     r"\b(?:answer|option|choice)(?:s)?(?:\s{1,3}(?:is|would\s{1,3}be|should\s{1,3}be|will\s{1,3}be))?"
-    r"[\"']?\s{0,3}[:=]?\s{0,3}(?:is\s{1,3})?(?P<open>[(\[*\"'`]{0,4})\s{0,2}(?P<letter>[A-Za-z])(?![A-Za-z0-9])"
+    r"[\"']?\s{0,3}[:=]?\s{0,3}(?:is\s{1,3})?(?P<open>[(\[*\"'`]{0,4})\s{0,2}(?<![A-Za-z])(?P<letter>[A-Za-z])(?![A-Za-z0-9])"
     r"(?P<close>[)\]*\"'`]{0,4})",
     re.IGNORECASE)
 _LEAD_RE = re.compile(r"\s{0,3}(?P<open>[(\[*]{0,3})(?P<letter>[A-Za-z])(?P<close>[)\]*]{0,3})(?P<punct>[.:;,)]?)"
@@ -73,6 +73,10 @@ _CUE_REJECT_BEFORE_RE = re.compile(
 _NONE_RE = re.compile(r"\bnone\s{1,3}of\s{1,3}the\s{1,3}(?:options|above|choices|answers)\b", re.IGNORECASE)
 _BRACKETED_RE = re.compile(r"\(([A-Z])\)|\[([A-Z])\]|\*\*([A-Z])\*\*")
 _STANDALONE_RE = re.compile(r"(?<![A-Za-z0-9'’_-])([A-Z])(?![A-Za-z0-9'’_-])")
+_FULLWIDTH_RE = re.compile(r"[\uff21-\uff3a\uff41-\uff5a\uff08\uff09\uff1a]")
+_FULLWIDTH = {**{0xFF21 + i: 0x41 + i for i in range(26)}, **{0xFF41 + i: 0x61 + i for i in range(26)},
+              0xFF08: 0x28, 0xFF09: 0x29, 0xFF1A: 0x3A}
+"""Full-width letters, parentheses and colon to ASCII (one character each, so offsets hold)."""
 _PUNCT_RE = re.compile(r"[^\w\s]|_")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -104,6 +108,8 @@ def parse_option(text: str, options: Sequence[str] | int) -> str | None:
     ans = final_text(text)
     if not ans:
         return None
+    if _FULLWIDTH_RE.search(ans) is not None:  # "Ｂ" (full-width forms, common after CJK text): same length
+        ans = ans.translate(_FULLWIDTH)
     valid = LETTERS[:n]
 
     def ok(letter: str) -> str | None:
@@ -158,12 +164,17 @@ def parse_option(text: str, options: Sequence[str] | int) -> str | None:
             return letter
     # 6. standalone capital letter
     stand = set()
+    skip_to = -1
     for m in _STANDALONE_RE.finditer(ans[:10_000]):
         letter = m.group(1)
-        if letter == "I" or letter not in valid:
+        if m.start() < skip_to or letter == "I" or letter not in valid:
             continue
         if letter == "A" and re.match(r"\s{1,3}[a-z]", ans[m.end(): m.end() + 4]):
             continue  # the article: "A man opens the door"
+        stop = _rejected_letter(ans, m)
+        if stop is not None:  # "not A", "A and C are wrong", "eliminating A, C and D": none of them
+            skip_to = stop
+            continue
         stand.add(letter)
     if len(stand) == 1:
         return stand.pop()
@@ -184,6 +195,19 @@ def _rejecting_cue(text: str, m: re.Match) -> int | None:
     if verdict:
         stop = verdict.end()
     if listed or verdict or _CUE_REJECT_BEFORE_RE.search(text, max(0, m.start() - 40), m.start()):
+        return stop
+    return None
+
+
+def _rejected_letter(text: str, m: re.Match) -> int | None:
+    """Where a standalone letter that is negated or rejected ends, with the letters listed after it
+    (``not A``, ``A and C are wrong``, ``Eliminating A, C and D``); None for any other letter."""
+    stop = m.end()
+    listed = _CUE_LIST_AFTER_RE.match(text, stop)
+    if listed:
+        stop = listed.end()
+    if _CUE_REJECT_AFTER_RE.match(text, stop) or _CUE_REJECT_BEFORE_RE.search(text, max(0, m.start() - 40),
+                                                                            m.start()):
         return stop
     return None
 

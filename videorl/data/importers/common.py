@@ -153,12 +153,14 @@ class Context:
 
 def convert_items(path: str | os.PathLike, dataset: str, split: str, video_dir: str | os.PathLike | None,
                   skip_invalid: bool, one: Callable[[Context, int, Any], SampleRecord], *,
-                  probe: bool = True) -> Collector:
+                  probe: bool = True, count_key: Callable[[SampleRecord], str] = lambda r: r.task) -> Collector:
     """Run ``one(context, index, item)`` over the items of ``path`` with the converters' error policy.
 
     Image items (``image`` and no ``video``, or ``data_type: image``) are skipped and counted
     (``image_items_skipped``); each record's task is counted. ``probe``: durations are read from
     the videos (``Durations``); without it ``context.durations`` is only set when ``video_dir`` is.
+    ``count_key``: the report counter of each written record (its task by default; VersaVid counts
+    its problem type), so each item is counted once, and only when written.
     """
     report = PrepareReport(dataset, split, sources={"annotations": str(path)},
                            video_dir=None if video_dir is None else str(video_dir))
@@ -172,7 +174,7 @@ def convert_items(path: str | os.PathLike, dataset: str, split: str, video_dir: 
                 continue
             rec = one(ctx, n, item)
             col.add(rec, f"{path}:{line}")
-            report.count(rec.task)
+            report.count(count_key(rec))
         except RecordError as err:
             col.fail(err.at(path, line))
     return col

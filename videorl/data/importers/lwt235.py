@@ -8,8 +8,11 @@ A line: ``video`` (path), ``duration`` (seconds of the clip the model sees, > 0)
 Checks: Lwt235's ``DataValidator`` rules, with its bugs fixed (a non-numeric or boolean duration
 is an error naming the field, not a TypeError): ``video`` a non-empty string; ``duration`` a
 number > 0; ``timestamp`` 2 numbers with ``0 <= start < end``; ``sentence`` non-empty;
-``video_start >= 0``, ``video_end > video_start``. An end past ``duration`` (only a warning
-there) is cut to the duration and listed in the report's ``clamped``.
+``video_start >= 0``, ``video_end > video_start``; ``video_start`` / ``video_end`` of ``null`` mean
+"not given", as there. An end past ``duration`` (only a warning there) is cut to the duration and
+listed in the report's ``clamped``. Kept differences from the validator (docs/data.md, "Lwt235
+importer"): booleans are not numbers, and a span starting at or after ``duration`` is rejected
+(the validator only warns; nothing of it would be inside the clip the model sees).
 
 Record: ``grounding``; with a trim, ``clip = [video_start, video_end]`` and the span moved to video
 time (``timestamp + video_start``: the early-version bug subtracted it instead); ``duration`` of
@@ -62,9 +65,10 @@ def _one(ctx: Context, n: int, item: Any) -> SampleRecord:
     span = clamp_span([s, e], dur, rec_id=rid, where=ctx.where, field="timestamp", report=ctx.report)
     clip = None
     meta = {**ctx.meta(), **{k: v for k, v in item.items() if k not in KNOWN}}
-    if "video_start" in item or "video_end" in item:
-        v0 = _number(item, "video_start") if "video_start" in item else 0.0
-        v1 = _number(item, "video_end") if "video_end" in item else v0 + dur
+    has0, has1 = item.get("video_start") is not None, item.get("video_end") is not None
+    if has0 or has1:  # null is "not given", as in Lwt235's DataValidator and dataset
+        v0 = _number(item, "video_start") if has0 else 0.0
+        v1 = _number(item, "video_end") if has1 else v0 + dur
         if v0 < 0 or not v1 > v0:
             raise RecordError(f"needs 0 <= video_start < video_end, got [{v0}, {v1}]", field="video_start")
         clip = [v0, v1]

@@ -27,7 +27,9 @@ TYPES = {"MCQA": "mcq", "DarkEventInfer": "open_qa", "MixVidQA": "open_qa", "cap
 
 def convert(path: str | os.PathLike, *, split: str = "train", video_dir: str | os.PathLike | None = None,
             skip_invalid: bool = False) -> Collector:
-    return convert_items(path, DATASET, split, video_dir, skip_invalid, _one)
+    # counted once per item, by its problem_type (MCQA, DarkEventInfer, MixVidQA, caption)
+    return convert_items(path, DATASET, split, video_dir, skip_invalid, _one,
+                         count_key=lambda r: r.meta["problem_type"])
 
 
 def _one(ctx: Context, n: int, item: Any) -> SampleRecord:
@@ -39,7 +41,6 @@ def _one(ctx: Context, n: int, item: Any) -> SampleRecord:
     answer = answer_block(solution)
     if not answer:
         raise RecordError("is empty", field="solution")
-    ctx.report.count(ptype)
     common = {"id": f"{DATASET}/{ctx.split}/{n}", "video": video, "duration": ctx.durations.get(video),
               "meta": {**ctx.meta(), "problem_type": ptype}}
     if TYPES[ptype] != "mcq":
