@@ -2,9 +2,21 @@
 
 All functions use plain ``str.find`` scans, never regular expressions over the whole text, so they
 run in linear time on any input, and they never raise on a string.
+
+Tag names match case-insensitively in ASCII only (``<Answer>`` counts, ``<ANSWER>`` too). The scans run
+on :func:`fold`, a copy of the text with only A–Z lowered, which has the same length as the text, so
+a position found in it is the same position in the text. (``str.lower`` is not length-preserving:
+U+0130 'İ' lowers to two characters and would shift every later slice.)
 """
 
 from __future__ import annotations
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """``text`` with A–Z lowered and every other character kept: same length, same positions."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
 def extract_tag(text: str, tag: str) -> str | None:
@@ -15,11 +27,11 @@ def extract_tag(text: str, tag: str) -> str | None:
     """
     if not isinstance(text, str) or not tag:
         return None
-    return _extract(text, text.lower(), tag)
+    return _extract(text, fold(text), tag)
 
 
 def _extract(text: str, low: str, tag: str) -> str | None:
-    open_t, close_t = f"<{tag.lower()}>", f"</{tag.lower()}>"
+    open_t, close_t = f"<{fold(tag)}>", f"</{fold(tag)}>"
     i = low.find(open_t)
     if i < 0:
         return None
@@ -41,7 +53,7 @@ def answer_block(text: str) -> str:
     """
     if not isinstance(text, str):
         return ""
-    return _answer_block(text, text.lower())
+    return _answer_block(text, fold(text))
 
 
 def _answer_block(text: str, low: str) -> str:
@@ -63,9 +75,9 @@ def final_text(text: str) -> str:
     """
     if not isinstance(text, str):
         return ""
-    if "<" not in text:  # no tag at all (lower-casing cannot create one): skip the scans
+    if "<" not in text:  # no tag at all (folding cannot create one): skip the scans
         return text.strip()
-    low = text.lower()
+    low = fold(text)
     if "<answer>" in low:
         return _answer_block(text, low)
     j = low.rfind("</think>")

@@ -110,6 +110,7 @@ class Lwt235Reward(Reward):
         if iou_weight + recall_weight <= 0:
             raise ValueError("iou_weight + recall_weight must be positive")
         self.faithful = faithful
+        self.read_whole(faithful)
         self.iou_weight = iou_weight
         self.recall_weight = recall_weight
         self.zscore = zscore

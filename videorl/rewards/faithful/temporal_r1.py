@@ -85,6 +85,7 @@ class TemporalR1Reward(Reward):
     def __init__(self, faithful: bool = False, iou_weight: float = 0.5, format_weight: float = 0.5) -> None:
         super().__init__()
         self.faithful = faithful
+        self.read_whole(faithful)
         self.iou_weight = iou_weight
         self.format_weight = format_weight
 

@@ -71,6 +71,7 @@ class VersaVidReward(Reward):
 
         super().__init__()
         self.faithful = faithful
+        self.read_whole(faithful)
         self.judge = judge
         self.on_error = on_error
         kw = {"faithful": faithful, "judge": judge, "on_error": on_error}

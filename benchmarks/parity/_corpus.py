@@ -1,0 +1,166 @@
+"""Seeded completion corpus shared by the parity modules (``benchmarks/parity/*.py``).
+
+A completion is built from parts drawn with one ``random.Random(seed)``: a prefix (empty, whitespace,
+free text, or non-ASCII text whose lower-case form has another length, such as U+0130 'İ'), a think
+block in one of several tag styles (proper, missing, unclosed, repeated, nested, upper-case, spaced),
+an answer block in the same styles around a body the calling module draws (span styles, option
+styles, numbers, free text), and a suffix (nothing, text, extra tags). About one completion in 300
+pads the think block past 65,536 characters. The same seed gives the same corpus on any machine.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+UNICODE = ("İ", "İstanbul", "ẞ", "ǅ", "K", "ﬁ", "Σ", "ß", "ΐ", "😀", "é", "日本語", "\u0307", "ı", "Ⅻ", "Å")
+WORDS = ("the", "man", "opens", "a", "door", "then", "walks", "to", "the", "car", "video", "shows", "event",
+         "at", "second", "answer", "start", "end", "first", "so", "because", "red", "ball", "runs", "running")
+
+
+def words(rng: random.Random, lo: int = 1, hi: int = 12) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(lo, hi)))
+
+
+def prefix(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.55:
+        return ""
+    if r < 0.65:
+        return rng.choice((" ", "\n", "\n\n", "\t", "  "))
+    if r < 0.8:
+        return words(rng) + rng.choice((" ", "\n", ""))
+    return "".join(rng.choice(UNICODE) for _ in range(rng.randint(1, 4))) + rng.choice(("", " ", "\n"))
+
+
+def unicode_noise(rng: random.Random) -> str:
+    return "".join(rng.choice(UNICODE) for _ in range(rng.randint(1, 3)))
+
+
+def block(rng: random.Random, tag: str, body: str) -> str:
+    """``<tag>body</tag>`` in one of the tag styles (most often the proper one)."""
+    r = rng.random()
+    o, c = f"<{tag}>", f"</{tag}>"
+    if r < 0.62:
+        return f"{o}{body}{c}"
+    if r < 0.67:
+        return f"{o}\n{body}\n{c}"
+    if r < 0.71:
+        return f"<{tag.upper()}>{body}</{tag.upper()}>"
+    if r < 0.74:
+        return f"<{tag.capitalize()}>{body}</{tag.capitalize()}>"
+    if r < 0.78:
+        return f"{o}{body}"  # unclosed
+    if r < 0.82:
+        return f"{o}{body}{c}{o}{words(rng, 1, 3)}{c}"  # repeated
+    if r < 0.85:
+        return f"{o}{words(rng, 1, 3)}{o}{body}{c}{c}"  # nested
+    if r < 0.88:
+        return f"{o}{body}{c}{rng.choice(('so', ' ', ''))}{c}"  # extra closing tag
+    if r < 0.9:
+        return f"< {tag}>{body}</ {tag}>"
+    if r < 0.93:
+        return f"{o}{unicode_noise(rng)}{body}{c}"
+    if r < 0.95:
+        return f"{o} {body} {c}"
+    if r < 0.97:
+        return f"{body}{c}"  # no opening tag
+    return body  # no tags at all
+
+
+def think(rng: random.Random) -> str:
+    body = words(rng, 0, 20)
+    if rng.random() < 0.12:
+        body = unicode_noise(rng) + body + unicode_noise(rng)
+    if rng.random() < 1 / 300:
+        body = body + " " + ("padding " * 8300)  # > 65,536 characters in all
+    if rng.random() < 0.06:
+        return ""
+    return block(rng, "think", body)
+
+
+def suffix(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.75:
+        return ""
+    if r < 0.82:
+        return rng.choice(("\n", " ", "\n\n"))
+    if r < 0.9:
+        return rng.choice((" ", "\n")) + words(rng, 1, 5)
+    if r < 0.95:
+        return f"<answer>{words(rng, 1, 2)}</answer>"
+    return rng.choice(("</answer>", "</think>", "<|im_end|>", "<think>", "<answer>"))
+
+
+def completion(rng: random.Random, answer_body: Callable[[random.Random], str]) -> str:
+    """One completion: prefix, think, separator, answer block (body from ``answer_body``), suffix."""
+    sep = rng.choice(("", "", "\n", " ", "\n\n", " so ", "\t")) if rng.random() < 0.5 else ""
+    return prefix(rng) + think(rng) + sep + block(rng, "answer", answer_body(rng)) + suffix(rng)
+
+
+def number(rng: random.Random, hi: float = 100.0) -> str:
+    """A number in one of several written forms."""
+    x = rng.uniform(0, hi)
+    r = rng.random()
+    if r < 0.3:
+        return str(int(x))
+    if r < 0.6:
+        return f"{x:.1f}"
+    if r < 0.75:
+        return f"{x:.2f}"
+    if r < 0.8:
+        return f"{x:.5f}"
+    if r < 0.85:
+        return f"0{int(x)}"
+    if r < 0.9:
+        return f"{int(x)}."
+    if r < 0.95:
+        return f"{int(x // 60):02d}:{int(x % 60):02d}"
+    return rng.choice(("-3", "1e2", "nan", "inf", "1.2.3", ".5", "+7", "1,5", "1,000"))
+
+
+SPAN_STYLES = (
+    "{a} - {b}", "{a}-{b}", "{a} to {b}", "{a} -> {b}", "{a}, {b}", "[{a}, {b}]", "[{a} {b}]", "({a}, {b})",
+    "({a} {b})", "start: {a}, end: {b}", "start {a} end {b}", "start{a} end{b}", "start: {a}\nend: {b}",
+    "from {a} to {b} seconds", "{a}s - {b}s", "The event happens between {a} and {b}.",
+    "start: {a}, end: {b}, the end: {c}", "{{\"start_time\": \"{a}\", \"end_time\": \"{b}\"}}",
+    "{{\"start_time\": {a}, \"end_time\": {b}}}", "{{\"start_time\": \"{a}\"}}", "{a}", "no time given",
+    "<{a}, {b}>", "{a} – {b}", "{a}~{b}", "start at {a} and end at {b}", "(start: {a}) (end: {b})",
+)
+
+
+def span_text(rng: random.Random, a: str, b: str, c: str = "") -> str:
+    return rng.choice(SPAN_STYLES).format(a=a, b=b, c=c or b)
+
+
+def close(a: float, b: float, tol: float = 1e-6) -> bool:
+    """Equal scores: within ``tol`` (the originals compute some rewards in float32 tensors or add
+    an epsilon to a denominator; both move a score by far less than 1e-6)."""
+    return a == b or abs(a - b) <= tol
+
+
+class Tally:
+    """Counts for one reward row of the parity JSON (see ``benchmarks/bench_parity.py``)."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.n = self.agree = 0
+        self.classes: dict[str, int] = {}
+        self.examples: dict[str, list[str]] = {}
+
+    def add(self, same: bool, text: str = "", cls: str | None = None, detail: str = "") -> None:
+        """Record one comparison; a difference is counted under ``cls`` ("unexplained" when None)."""
+        self.n += 1
+        if same:
+            self.agree += 1
+            return
+        cls = cls or "unexplained"
+        self.classes[cls] = self.classes.get(cls, 0) + 1
+        ex = self.examples.setdefault(cls, [])
+        if len(ex) < 3:
+            short = text if len(text) <= 160 else text[:70] + f" …[{len(text)} chars]… " + text[-70:]
+            ex.append(short + (f"  ({detail})" if detail else ""))
+
+    def as_dict(self) -> dict:
+        return {"method": self.method, "n": self.n, "agree": self.agree, "classes": dict(self.classes),
+                "examples": dict(self.examples)}
