@@ -17,8 +17,8 @@ reported as skipped with the reason; the others still run.
 
 The originals' own dependencies (``REQUIREMENTS`` of each module, e.g. ``rouge-score==0.1.2``) are
 installed once with ``pip install --target`` into ``~/.cache/videorl/parity-deps/<hash>`` (or
-``VIDEORL_PARITY_DEPS``) and appended to ``sys.path`` of this process only: beside the project's
-environment, never into it. ``--no-install`` skips that step (modules that need them then skip).
+``VIDEORL_PARITY_DEPS``) and put on ``sys.path`` of this process only: beside the project's
+environment, never into it (pinned ones win over older copies in the environment; see ``install``). ``--no-install`` skips that step (modules that need them then skip).
 """
 
 from __future__ import annotations
@@ -60,25 +60,62 @@ def deps_dir(reqs: list[str]) -> Path:
     return base / hashlib.sha256("\n".join(sorted(set(reqs))).encode()).hexdigest()[:16]
 
 
+def _roots(target: Path, dist: str) -> set[str]:
+    """Top-level import names of distribution ``dist`` installed in ``target`` (from its RECORD)."""
+    norm = dist.lower().replace("-", "_")
+    out: set[str] = set()
+    for info in target.glob("*.dist-info"):
+        if info.name.lower().replace("-", "_").split("-")[0] != norm and \
+                not info.name.lower().startswith(norm + "-"):
+            continue
+        for line in (info / "RECORD").read_text(encoding="utf-8").splitlines():
+            first = line.split(",")[0].split("/")[0]
+            if first and not first.endswith((".dist-info", ".data")) and first not in ("..", "bin", "__pycache__"):
+                out.add(first[:-3] if first.endswith(".py") else first)
+    return out
+
+
 def install(reqs: list[str]) -> Path | None:
-    """Install ``reqs`` beside the environment (once per set) and append the folder to ``sys.path``."""
+    """Install ``reqs`` beside the environment (once per set) and put the folder first on ``sys.path``.
+
+    The folder keeps the pinned requirements (``name==version``: these must win over an older copy in
+    the environment, e.g. ``math-verify`` or ``antlr4``) and the dependencies the environment lacks;
+    every other package pip put there is removed, so the environment's own ``numpy``, ``sympy``, …
+    stay the ones imported.
+    """
     if not reqs:
         return None
     target = deps_dir(reqs)
     done = target / ".videorl-done"
     if not done.exists():
+        import importlib.util
+        import shutil
+
         print(f"installing the originals' dependencies beside the environment: {' '.join(sorted(set(reqs)))}")
         tmp = target.with_name(target.name + f".tmp{os.getpid()}")
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(tmp), *sorted(set(reqs))],
                        check=True)
+        keep: set[str] = set()
+        for r in reqs:
+            if "==" in r:
+                keep |= _roots(tmp, r.split("==")[0].strip())
+        for entry in tmp.iterdir():
+            name = entry.name[:-3] if entry.name.endswith(".py") else entry.name
+            name = name[:-5] if name.endswith(".libs") else name  # numpy.libs goes with numpy
+            if entry.name.endswith(".dist-info") or name in keep or entry.name in ("bin", "__pycache__"):
+                continue
+            if importlib.util.find_spec(name) is not None:  # the environment has it: use the environment's
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        for info in tmp.glob("*.dist-info"):  # the records of what was removed
+            files = [ln.split(",")[0] for ln in (info / "RECORD").read_text(encoding="utf-8").splitlines()]
+            if not any((tmp / f).exists() for f in files if f and ".dist-info/" not in f):
+                shutil.rmtree(info)
         (tmp / ".videorl-done").write_text("\n".join(sorted(set(reqs))) + "\n")
         if target.exists():  # a concurrent run finished first
-            import shutil
-
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             tmp.rename(target)
-    sys.path.append(str(target))  # after the environment's own packages: theirs never shadow ours
+    sys.path.insert(0, str(target))
     return target
 
 

@@ -15,8 +15,9 @@ executes, then restores ``sys.modules`` as it was (the loaded module keeps its o
         "src.train.reward_utils": utils,
         "src.train.temporal_grounding_reward": stub("tgr", calculate_grounding_reward=None)})
 
-Dotted stub names get their parent packages as empty stub packages (unless they are already importable
-real modules the caller did not name). A dotted ``name`` (``"rewards.reward_registry"``) makes the file a
+Dotted stub names get their parent packages as empty stub packages, unless the parent is already
+imported (``"sympy.parsing.latex"`` stubs only that submodule when the real ``sympy`` is loaded: import
+what must stay real before calling). ``sys.path`` is restored too (some files append to it). A dotted ``name`` (``"rewards.reward_registry"``) makes the file a
 member of a package whose ``__path__`` is the file's folder in the checkout, so its relative imports
 (``from .temporal_iou import X``) load the checkout's sibling files unchanged; those are removed from
 ``sys.modules`` afterwards too.
@@ -69,7 +70,7 @@ def load_module(checkout: Path, relpath: str, *, stubs: dict[str, ModuleType] | 
         parts = key.split(".")
         for i in range(1, len(parts)):
             parent = ".".join(parts[:i])
-            if parent not in install and parent not in (stubs or {}):
+            if parent not in install and parent not in (stubs or {}) and parent not in sys.modules:
                 install[parent] = _package(parent, None)
         install[key] = mod
     ours: set[str] = set()  # package prefixes whose new members are removed afterwards
@@ -81,8 +82,9 @@ def load_module(checkout: Path, relpath: str, *, stubs: dict[str, ModuleType] | 
             if parent not in install:
                 install[parent] = _package(parent, path.parent if i == len(parts) else None)
         ours.add(parts[0])
-    ours.update(k.split(".")[0] for k in install)
+    ours.update(k.split(".")[0] for k in install if k.split(".")[0] in install)
     saved = {k: sys.modules[k] for k in list(install) + [mod_name] if k in sys.modules}
+    saved_path = list(sys.path)
     before = set(sys.modules)
     spec = importlib.util.spec_from_file_location(mod_name, path)
     if spec is None or spec.loader is None:
@@ -97,4 +99,5 @@ def load_module(checkout: Path, relpath: str, *, stubs: dict[str, ModuleType] | 
             if key in install or key == mod_name or (key not in before and key.split(".")[0] in ours):
                 del sys.modules[key]
         sys.modules.update(saved)
+        sys.path[:] = saved_path
     return module

@@ -65,6 +65,8 @@ def pred_answer(rng: random.Random, gt: str) -> str:
         return rng.choice((number(rng, 50), "+5", "1,5 apples", "3", "5", "3.0", "1,000", "12"))
     if r < 0.8:
         return gt + " " + words(rng, 1, 3)
+    if r < 0.81:  # a long free answer (over rouge's usual 512-token cut)
+        return words(rng, 600, 900) + " " + gt
     return words(rng, 1, 12)
 
 

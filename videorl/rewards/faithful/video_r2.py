@@ -97,8 +97,8 @@ def faithful_accuracy(gt: str, pred: str) -> float:
             return 0.0
         return max(0.0, min(1.0, 1 - (abs(p - g) + 1e-9) / (abs(g) + 1e-9)))
     if kind == "ocr":
-        return max(0.0, min(1.0, 1 - wer(gt, pred)))
-    return max(0.0, min(1.0, rouge_mean(gt, pred, stem=True)))
+        return max(0.0, min(1.0, 1 - wer(gt, pred, cap=None)))
+    return max(0.0, min(1.0, rouge_mean(gt, pred, stem=True, cap=None)))
 
 
 def _number(s: str) -> float | None:
