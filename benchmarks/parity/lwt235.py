@@ -5,7 +5,8 @@ The checkout's ``rewards/reward_registry.py`` is imported unchanged as ``rewards
 from the checkout; the project's logging helper is stubbed with ``logging.getLogger``). The total is
 their ``CompositeReward`` with ``rl_config.yaml``'s weights (temporal_iou 1.0, segment_overlap 0.5,
 step_consistency disabled) called as their trainer calls it (normalised ground truth, durations),
-with the batch z-score off (``normalize=False``); the components are the single modules.
+once without the batch z-score (``total``) and once with it over each group of 8 completions of one
+prompt (``total_zscore``, against ``zscore=True``); the components are the single modules.
 """
 
 from __future__ import annotations
@@ -50,32 +51,34 @@ def load(root: Path):
 def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
     reg = load(checkouts["lwt235_vtg"])
     registry = reg.RewardRegistry()
-    composite = reg.CompositeReward({"temporal_iou": {"weight": 1.0}, "segment_overlap": {"weight": 0.5},
-                                     "step_consistency": {"enabled": False, "weight": 0.0}},
-                                    normalize=False, registry=registry)
+    weights = {"temporal_iou": {"weight": 1.0}, "segment_overlap": {"weight": 0.5},
+               "step_consistency": {"enabled": False, "weight": 0.0}}
+    composite = reg.CompositeReward(weights, normalize=False, registry=registry)
+    composite_z = reg.CompositeReward(weights, normalize=True, registry=registry)
     single = {"iou": registry.create("temporal_iou"), "recall": registry.create("segment_overlap", mode="recall"),
               "precision": registry.create("segment_overlap", mode="precision"),
               "step_consistency": registry.create("step_consistency")}
     ours = get("qwen3_vl_grpo_vtg", faithful=True)
+    ours_z = get("qwen3_vl_grpo_vtg", faithful=True, zscore=True)
     rng = random.Random(seed)
-    rows = {k: Tally(METHOD) for k in ("total", "iou", "recall", "precision", "step_consistency")}
-    batch = 64
-    for lo in range(0, n, batch):
-        texts, gts, durs, targets = [], [], [], []
-        for _ in range(min(batch, n - lo)):
-            texts.append(completion(rng, _body))
-            L = rng.choice((30.0, 60.0, 150.0, rng.uniform(5, 600)))
-            s = rng.uniform(0, L * 0.9)
-            e = rng.uniform(s, L) if rng.random() < 0.97 else s
-            gts.append((s / L, e / L))
-            durs.append(L)
-            targets.append(Target(task="grounding", duration=L, spans=((s, e),)))
-        theirs = {"total": composite.compute_from_text(texts, gts, durations=durs).tolist()}
-        for k, mod in single.items():
-            theirs[k] = mod.compute_from_text(predictions=texts, ground_truths=gts, durations=durs).tolist()
-        for i, (text, target) in enumerate(zip(texts, targets, strict=True)):
-            res = ours(text, target)
-            mine = {"total": res.score, **res.components}
-            for k, row in rows.items():
-                row.add(close(theirs[k][i], mine[k]), text, detail=f"{theirs[k][i]} vs {mine[k]}")
+    rows = {k: Tally(METHOD) for k in ("total", "total_zscore", "iou", "recall", "precision", "step_consistency")}
+    group = 8  # one prompt's GRPO group: 8 completions, one target, z-scored together
+    for lo in range(0, n, group):
+        k = min(group, n - lo)
+        L = rng.choice((30.0, 60.0, 150.0, rng.uniform(5, 600)))
+        s = rng.uniform(0, L * 0.9)
+        e = rng.uniform(s, L) if rng.random() < 0.97 else s
+        target = Target(task="grounding", duration=L, spans=((s, e),))
+        texts = [completion(rng, _body) for _ in range(k)]
+        gts, durs = [(s / L, e / L)] * k, [L] * k
+        theirs = {"total": composite.compute_from_text(texts, gts, durations=durs).tolist(),
+                  "total_zscore": composite_z.compute_from_text(texts, gts, durations=durs).tolist()}
+        for name, mod in single.items():
+            theirs[name] = mod.compute_from_text(predictions=texts, ground_truths=gts, durations=durs).tolist()
+        results = [ours(text, target) for text in texts]
+        zs = ours_z.batch([r.score for r in results])
+        for i, (text, res) in enumerate(zip(texts, results, strict=True)):
+            mine = {"total": res.score, "total_zscore": zs[i], **res.components}
+            for name, row in rows.items():
+                row.add(close(theirs[name][i], mine[name]), text, detail=f"{theirs[name][i]} vs {mine[name]}")
     return {f"qwen3_vl_grpo_vtg.{k}": v.as_dict() for k, v in rows.items()}
