@@ -145,7 +145,7 @@ def rows_for(name: str, results: dict[str, dict]) -> list[dict[str, Any]]:
             result += f"; differences: {classes}"
         metrics = {"n": r["n"], "agree": r["agree"], **{f"class:{k}": v for k, v in r["classes"].items()}}
         rows.append({**row(f"parity {r['method']} · {reward}", result, TARGET, **metrics),
-                     "module": name, "reward": reward, "examples": r.get("examples", {})})
+                     "module": name, "method": r["method"], "reward": reward, "examples": r.get("examples", {})})
     return rows
 
 

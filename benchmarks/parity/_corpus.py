@@ -133,6 +133,13 @@ def span_text(rng: random.Random, a: str, b: str, c: str = "") -> str:
     return rng.choice(SPAN_STYLES).format(a=a, b=b, c=c or b)
 
 
+def known_class(text: str) -> str | None:
+    """The documented class a difference on ``text`` falls under, when one applies to any reward."""
+    from videorl.rewards.base import FAITHFUL_MAX_CHARS
+
+    return "over_1mib" if len(text) > FAITHFUL_MAX_CHARS else None
+
+
 def close(a: float, b: float, tol: float = 1e-6) -> bool:
     """Equal scores: within ``tol`` (the originals compute some rewards in float32 tensors or add
     an epsilon to a denominator; both move a score by far less than 1e-6)."""
@@ -154,7 +161,7 @@ class Tally:
         if same:
             self.agree += 1
             return
-        cls = cls or "unexplained"
+        cls = cls or known_class(text) or "unexplained"
         self.classes[cls] = self.classes.get(cls, 0) + 1
         ex = self.examples.setdefault(cls, [])
         if len(ex) < 3:
@@ -164,3 +171,30 @@ class Tally:
     def as_dict(self) -> dict:
         return {"method": self.method, "n": self.n, "agree": self.agree, "classes": dict(self.classes),
                 "examples": dict(self.examples)}
+
+
+REAL_FILES = ("vagen/eval/results/eval/eval_mlvu_test_if28_hftokenizer.json",
+              "vagen/eval/results/eval_test/eval_mlvu_test_if28_hftokenizer.json")
+
+
+def real_outputs(checkouts: dict) -> list[tuple[str, str]]:
+    """Real model outputs with their solution letter: every assistant turn in Video-MTR's released
+    evaluation results (MLVU test, read at run time from the user's checkout; [] without one)."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = checkouts.get("video_mtr")
+    out: list[tuple[str, str]] = []
+    if root is None:
+        return out
+    turn = re.compile(r"<\|im_start\|>assistant\n(.*?)(?:<\|im_end\|>|\Z)", re.DOTALL)
+    for rel in REAL_FILES:
+        path = Path(root) / rel
+        if not path.is_file():
+            continue
+        for rec in json.loads(path.read_text(encoding="utf-8")).get("results", []):
+            sol = re.search(r"<answer>(.*?)</answer>", str(rec.get("solution", "")), re.DOTALL)
+            letter = sol.group(1).strip() if sol else str(rec.get("solution", "")).strip()
+            out += [(t, letter) for t in turn.findall(str(rec.get("turn_history", "")))]
+    return out

@@ -4,7 +4,8 @@ faithful.
 
 ``src/open_r1_video/grpo.py`` is imported unchanged; the training stack it imports at module level
 (``datasets``, ``trl``, ``transformers``, ``torch``, ``PIL``, ``requests``, its own trainer, sympy's
-LaTeX parser) is stubbed. ``math_verify`` is real (installed beside the environment): the released
+LaTeX parser) is stubbed. Video-MTR's released evaluation outputs are scored too when that checkout
+is given. ``math_verify`` is real (installed beside the environment): the released
 reward tries it first.
 """
 
@@ -13,10 +14,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from _corpus import Tally, completion, words
+from _corpus import Tally, completion, real_outputs, words
 from _load import load_module, stub
 
 from videorl.rewards import get
+from videorl.rewards.faithful import versavid as faithful_versavid
 from videorl.target import Target
 
 NAME = "versavid"
@@ -74,6 +76,15 @@ def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
         o_fmt = grpo.format_reward(comp)[0]
         res = ours(text, Target(task="mcq", duration=10.0, options=tuple("abcdefg"), answer=gt,
                                 extra={"solution": sol}))
-        rows["format_x_accuracy"].add(o_total == res.score, text, detail=f"gt {gt!r}: {o_total} vs {res.score}")
+        cls = "math_verify_absent" if faithful_versavid._math_verify() is None else None
+        rows["format_x_accuracy"].add(o_total == res.score, text, cls=cls, detail=f"gt {gt!r}: {o_total} vs {res.score}")
         rows["format"].add(o_fmt == res.components["format"], text, detail=f"{o_fmt} vs {res.components['format']}")
+    real = real_outputs(checkouts)
+    if real:
+        rows["format_x_accuracy (real outputs)"] = Tally(METHOD)
+        for text, gt in real:
+            o_total = grpo.accuracy_reward([[{"content": text}]], [f"<answer>{gt}</answer>"], problem_type=["MCQA"])[0]
+            res = ours(text, Target(task="mcq", duration=10.0, options=tuple("abcdefg"), answer=gt,
+                                    extra={"solution": f"<answer>{gt}</answer>"}))
+            rows["format_x_accuracy (real outputs)"].add(o_total == res.score, text)
     return {f"versavid_r1.{k}": v.as_dict() for k, v in rows.items()}

@@ -1,7 +1,8 @@
 """Parity: Video-R2's ``format_reward`` and ``accuracy_reward`` (``train/src/train/reward_funcs.py``)
 beside ``video_r2`` faithful (``tar_weight=0``; the judged TAR/TAC/VAS parts are compared elsewhere).
 
-Both files are imported unchanged; ``torch``, ``openai`` and the TAR module are stubbed (the two
+Beside the seeded corpus, the real model outputs of Video-MTR's released evaluation results are scored
+too when that checkout is given (``_corpus.real_outputs``). Both files are imported unchanged; ``torch``, ``openai`` and the TAR module are stubbed (the two
 rewards never call them). ``reward_utils`` imports ``rouge_score`` (installed beside the environment).
 """
 
@@ -12,10 +13,12 @@ import io
 import random
 from pathlib import Path
 
-from _corpus import Tally, close, completion, number, words
+from _corpus import Tally, close, completion, number, real_outputs, words
 from _load import load_module, stub
 
 from videorl.rewards import get
+from videorl.rewards.faithful import textmatch
+from videorl.rewards.faithful.video_r2 import question_type
 from videorl.target import Target
 
 NAME = "video_r2"
@@ -70,6 +73,17 @@ def pred_answer(rng: random.Random, gt: str) -> str:
     return words(rng, 1, 12)
 
 
+def _class(gt: str, text: str) -> str | None:
+    """The documented class of an accuracy difference, when one applies (docs/rewards.md)."""
+    if question_type(gt) != "free":
+        return None
+    if textmatch._stemmer() is None:
+        return "rouge_unstemmed"
+    if len(textmatch.tokens(gt, cap=None)) * len(textmatch.tokens(text, cap=None)) > textmatch.MAX_LCS_CELLS:
+        return "rouge_lcs_cap"
+    return None
+
+
 def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
     funcs = load(checkouts["video_r2"])
     ours = get("video_r2", faithful=True, tar_weight=0)
@@ -90,6 +104,18 @@ def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
         res = ours(text, target)
         rows["format"].add(o_fmt == res.components["format"], text, detail=f"{o_fmt} vs {res.components['format']}")
         key = "accuracy.mcq" if kind == "mc" else "accuracy.open"
-        rows[key].add(close(o_acc, res.components["accuracy"]), text,
+        rows[key].add(close(o_acc, res.components["accuracy"]), text, cls=_class(gt, text),
                       detail=f"gt {gt!r}: {o_acc} vs {res.components['accuracy']}")
+    real = real_outputs(checkouts)
+    if real:
+        rows["format (real outputs)"], rows["accuracy.mcq (real outputs)"] = Tally(METHOD), Tally(METHOD)
+        target_cache: dict[str, Target] = {}
+        for text, gt in real:
+            with contextlib.redirect_stdout(sink):
+                o_fmt = funcs.format_reward([[{"content": text}]])[0]
+                o_acc = funcs.accuracy_reward([[{"content": text}]], [{"content": f"<answer>{gt}</answer>"}])[0]
+            target = target_cache.setdefault(gt, Target(task="mcq", duration=10.0, answer=gt, options=tuple("abcdef")))
+            res = ours(text, target)
+            rows["format (real outputs)"].add(o_fmt == res.components["format"], text)
+            rows["accuracy.mcq (real outputs)"].add(close(o_acc, res.components["accuracy"]), text)
     return {f"video_r2.{k}": v.as_dict() for k, v in rows.items()}
