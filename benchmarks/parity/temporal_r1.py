@@ -1,6 +1,9 @@
 """Parity: Temporal-R1's ``tvg.py`` (tIoU, format, 0.5/0.5 total) beside ``temporal_r1`` faithful.
 
-The original file is imported unchanged from the checkout (it needs only ``re`` and ``json``).
+The original file is imported unchanged from the checkout (it needs only ``re`` and ``json``). Its
+``r1v.py`` format rule is compared too, with ``check_format(mode="r1")`` (the rule of
+``temporal_r1_dual``'s docs and of Video-R2's faithful format): ``r1v.py`` imports ``mathruler``'s
+grader, which the format function does not use, so it is stubbed.
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ import random
 from pathlib import Path
 
 from _corpus import Tally, close, completion, number, span_text
-from _load import load_module
+from _load import load_module, stub
 
 from videorl.rewards import get
+from videorl.rewards.fmt import check_format
 from videorl.target import Target
 
 NAME = "temporal_r1"
@@ -34,9 +38,11 @@ def _body(rng: random.Random) -> str:
 
 def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
     tvg = load_module(checkouts["temporal_r1"], "verl/utils/reward_score/tvg.py")
+    r1v = load_module(checkouts["temporal_r1"], "verl/utils/reward_score/r1v.py",
+                      stubs={"mathruler.grader": stub("mathruler.grader", grade_answer=None)})
     ours = get("temporal_r1", faithful=True)
     rng = random.Random(seed)
-    rows = {k: Tally(METHOD) for k in ("total", "tiou", "format")}
+    rows = {k: Tally(METHOD) for k in ("total", "tiou", "format", "r1v_format")}
     for _ in range(n):
         text = completion(rng, _body)
         L = rng.choice((30.0, 60.0, 117.5, 240.0, rng.uniform(5, 600)))
@@ -50,4 +56,6 @@ def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
         rows["tiou"].add(close(o_iou, res.components["iou"]), text, detail=f"{o_iou} vs {res.components['iou']}")
         rows["format"].add(o_fmt == res.components["format"], text, detail=f"{o_fmt} vs {res.components['format']}")
         rows["total"].add(close(o_total, res.score), text, detail=f"{o_total} vs {res.score}")
+        r1 = float(check_format(text, "r1"))
+        rows["r1v_format"].add(r1v.r1v_format_reward(text) == r1, text, detail=f"r1v vs check_format r1 {r1}")
     return {f"temporal_r1.{k}": v.as_dict() for k, v in rows.items()}

@@ -90,8 +90,8 @@ def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
     rng = random.Random(seed)
     rows = {"format": Tally(METHOD), "accuracy.mcq": Tally(METHOD), "accuracy.open": Tally(METHOD)}
     sink = io.StringIO()
-    for i in range(n):
-        kind = GT_KINDS[i % 4]
+    for i in range(2 * n):  # n with a letter GT, n with the other GT types in turn
+        kind = "mc" if i % 2 == 0 else GT_KINDS[1 + (i // 2) % 3]
         gt = gt_answer(rng, kind)
         text = completion(rng, lambda r, gt=gt: pred_answer(r, gt))
         with contextlib.redirect_stdout(sink):  # the original prints on every unparsable number
