@@ -9,13 +9,14 @@ faithful) and ``videorl score`` are checked here after arbitrary Unicode prefixe
 from __future__ import annotations
 
 import json
+import sys
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from videorl.cli import main
 from videorl.parse import answer_block, extract_tag, final_text, parse_option, parse_span
-from videorl.parse.tags import fold
+from videorl.parse.tags import TO_ASCII, fold
 from videorl.rewards import get
 from videorl.target import Target
 
@@ -38,6 +39,20 @@ def test_fold_keeps_length_and_only_lowers_ascii():
     assert "İ".lower() != "İ" and len("İ".lower()) == 2  # the reason fold exists
     # the Kelvin sign lowers to an ASCII "k" under str.lower; a tag written with it is not a tag
     assert extract_tag("<thin\u212a>x</think><answer>A</answer>", "think") is None
+
+
+def test_to_ascii_lists_every_character_that_lowers_to_ascii():
+    found = tuple(chr(cp) for cp in range(128, sys.maxunicode + 1) if any(ord(x) < 128 for x in chr(cp).lower()))
+    assert found == TO_ASCII
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(blacklist_categories=("Cs",)), st.sampled_from(GROWS + "\u212a"))))
+def test_fold_is_positionwise(text):
+    low = fold(text)
+    assert len(low) == len(text)
+    for a, b in zip(text, low, strict=True):
+        assert (b == a.lower()) if a.isascii() else not b.isascii()
 
 
 @settings(max_examples=300, deadline=None)

@@ -4,19 +4,30 @@ All functions use plain ``str.find`` scans, never regular expressions over the w
 run in linear time on any input, and they never raise on a string.
 
 Tag names match case-insensitively in ASCII only (``<Answer>`` counts, ``<ANSWER>`` too). The scans run
-on :func:`fold`, a copy of the text with only A–Z lowered, which has the same length as the text, so
-a position found in it is the same position in the text. (``str.lower`` is not length-preserving:
-U+0130 'İ' lowers to two characters and would shift every later slice.)
+on :func:`fold`, a lower-cased copy of the text with the same length, so a position found in it is the
+same position in the text. (``str.lower`` alone is not length-preserving: U+0130 'İ' lowers to two
+characters and would shift every later slice; and U+212A KELVIN SIGN lowers to an ASCII "k".)
 """
 
 from __future__ import annotations
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# The only non-ASCII characters whose lower-case form holds an ASCII character (checked over all of
+# Unicode by tests/test_parse_tags_unicode.py for the running Python).
+TO_ASCII = ("\u0130", "\u212a")
 
 
 def fold(text: str) -> str:
-    """``text`` with A–Z lowered and every other character kept: same length, same positions."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+    """A copy of ``text`` of the same length in which A–Z are lowered and no non-ASCII character
+    becomes ASCII, so an ASCII tag is found in it exactly where it is in ``text``, case-insensitively.
+
+    ``str.lower`` is used when it keeps the length and no character lowers to ASCII (then every
+    character maps to one character: the usual case, fast); otherwise only A–Z are lowered.
+    """
+    low = text.lower()
+    if len(low) == len(text) and "\u212a" not in text:  # U+0130 always changes the length
+        return low
+    return text.translate(_ASCII_LOWER)
 
 
 def extract_tag(text: str, tag: str) -> str | None:
