@@ -46,12 +46,17 @@ TARGET = "100 % or documented classes"
 
 
 def modules(only: list[str] | None = None) -> list[Any]:
-    """The parity modules, sorted by file name (``--only`` keeps the named ones)."""
-    out = []
+    """The parity modules, sorted by file name (``--only`` keeps the named ones). A module that fails
+    to import is returned as the exception, named after its file (reported as skipped)."""
+    out: list[Any] = []
     for path in sorted((HERE / "parity").glob("*.py")):
         if path.stem.startswith("_") or (only and path.stem not in only):
             continue
-        out.append(importlib.import_module(path.stem))
+        try:
+            out.append(importlib.import_module(path.stem))
+        except Exception as exc:  # one module never fails the whole run
+            exc.parity_name = path.stem  # type: ignore[attr-defined]
+            out.append(exc)
     return out
 
 
@@ -164,12 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     found = checkouts(args)
     mods = modules(args.only)
     if not args.no_install:
-        reqs = sorted({r for m in mods if set(getattr(m, "NEEDS", [])) <= set(found)
+        reqs = sorted({r for m in mods if not isinstance(m, Exception) and set(getattr(m, "NEEDS", [])) <= set(found)
                        for r in getattr(m, "REQUIREMENTS", [])})
         install(reqs)
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
     for mod in mods:
+        if isinstance(mod, Exception):
+            skipped[mod.parity_name] = f"import failed: {type(mod).__name__}: {mod}"
+            print(f"{mod.parity_name}: skipped ({skipped[mod.parity_name]})")
+            continue
         name = getattr(mod, "NAME", mod.__name__)
         missing = [k for k in getattr(mod, "NEEDS", []) if k not in found]
         if missing:

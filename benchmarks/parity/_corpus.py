@@ -135,9 +135,9 @@ def span_text(rng: random.Random, a: str, b: str, c: str = "") -> str:
 
 def known_class(text: str) -> str | None:
     """The documented class a difference on ``text`` falls under, when one applies to any reward."""
-    from videorl.rewards.base import FAITHFUL_MAX_CHARS
+    from videorl.rewards import base
 
-    return "over_1mib" if len(text) > FAITHFUL_MAX_CHARS else None
+    return "over_1mib" if len(text) > getattr(base, "FAITHFUL_MAX_CHARS", 1 << 20) else None
 
 
 def close(a: float, b: float, tol: float = 1e-6) -> bool:

@@ -76,7 +76,8 @@ def run(checkouts: dict[str, Path], n: int, seed: int) -> dict[str, dict]:
         o_fmt = grpo.format_reward(comp)[0]
         res = ours(text, Target(task="mcq", duration=10.0, options=tuple("abcdefg"), answer=gt,
                                 extra={"solution": sol}))
-        cls = "math_verify_absent" if faithful_versavid._math_verify() is None else None
+        mv = getattr(faithful_versavid, "_math_verify", lambda: None)
+        cls = "math_verify_absent" if mv() is None else None
         rows["format_x_accuracy"].add(o_total == res.score, text, cls=cls, detail=f"gt {gt!r}: {o_total} vs {res.score}")
         rows["format"].add(o_fmt == res.components["format"], text, detail=f"{o_fmt} vs {res.components['format']}")
     real = real_outputs(checkouts)

@@ -18,7 +18,6 @@ from _load import load_module, stub
 
 from videorl.rewards import get
 from videorl.rewards.faithful import textmatch
-from videorl.rewards.faithful.video_r2 import question_type
 from videorl.target import Target
 
 NAME = "video_r2"
@@ -75,7 +74,9 @@ def pred_answer(rng: random.Random, gt: str) -> str:
 
 def _class(gt: str, text: str) -> str | None:
     """The documented class of an accuracy difference, when one applies (docs/rewards.md)."""
-    if question_type(gt) != "free":
+    from videorl.rewards.faithful import video_r2
+
+    if not hasattr(video_r2, "question_type") or video_r2.question_type(gt) != "free":
         return None
     if textmatch._stemmer() is None:
         return "rouge_unstemmed"
