@@ -162,3 +162,10 @@ def test_rouge_lcs_cap_class(monkeypatch):
     r1, r2 = textmatch.rouge_n(list("abcd"), list("xxxxabcd"), 1), textmatch.rouge_n(list("abcd"), list("xxxxabcd"), 2)
     assert full == pytest.approx((r1 + r2 + textmatch.rouge_l(list("abcd"), list("xxxxabcd"))) / 3)
     assert cut == pytest.approx((r1 + r2 + 0.0) / 3)
+
+
+def test_faithful_rewards_keep_nul_characters():
+    text = "\x00<think>a</think><answer>B</answer>"  # the released regex does not start at a NUL
+    assert get("video_r2", faithful=True, tar_weight=0)(text, MCQ).components["format"] == 0.0
+    assert get("video_r2", tar_weight=0)(text, MCQ).components["format"] == 1.0  # fixed drops NULs
+    assert get("versavid_r1", faithful=True).many([text.encode()], [MCQ])[0].components["format"] == 0.0

@@ -13,7 +13,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-UNICODE = ("İ", "İstanbul", "ẞ", "ǅ", "K", "ﬁ", "Σ", "ß", "ΐ", "😀", "é", "日本語", "\u0307", "ı", "Ⅻ", "Å")
+UNICODE = ("İ", "İstanbul", "ẞ", "ǅ", "\u212a", "ﬁ", "Σ", "ß", "ΐ", "😀", "é", "日本語", "\u0307", "ı", "Ⅻ", "Å",
+           "\x00", "\u00a0", "\u2028", "\u3000", "١٢")
 WORDS = ("the", "man", "opens", "a", "door", "then", "walks", "to", "the", "car", "video", "shows", "event",
          "at", "second", "answer", "start", "end", "first", "so", "because", "red", "ball", "runs", "running")
 

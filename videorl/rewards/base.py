@@ -83,17 +83,18 @@ class UnsupportedTaskError(ValueError):
     """A reward was asked to score a task it does not handle: a configuration error."""
 
 
-def as_text(response: Any, max_chars: int = MAX_RESPONSE_CHARS) -> str:
+def as_text(response: Any, max_chars: int = MAX_RESPONSE_CHARS, keep_nul: bool = False) -> str:
     """Coerce any model output to text: ``None`` -> ``""``; bytes decoded as UTF-8 with
-    replacement; other objects via ``str``; NUL characters removed; over ``max_chars`` characters,
-    cut to its head and tail (see :data:`MAX_RESPONSE_CHARS`)."""
+    replacement; other objects via ``str``; NUL characters removed (unless ``keep_nul``: faithful
+    rewards read the text as the originals do); over ``max_chars`` characters, cut to its head and
+    tail (see :data:`MAX_RESPONSE_CHARS`)."""
     if response is None:
         return ""
     if isinstance(response, (bytes, bytearray)):
         response = bytes(response).decode("utf-8", errors="replace")
     elif not isinstance(response, str):
         response = str(response)
-    if "\x00" in response:
+    if not keep_nul and "\x00" in response:
         response = response.replace("\x00", "")
     if len(response) > max_chars:
         head = min(HEAD_CHARS, max_chars // 4)
@@ -111,6 +112,7 @@ class Reward:
 
     name: ClassVar[str] = "reward"
     _max_chars: int = MAX_RESPONSE_CHARS  # faithful rewards set FAITHFUL_MAX_CHARS on the instance
+    _keep_nul: bool = False  # ... and keep NUL characters
     tasks: ClassVar[tuple[str, ...] | None] = None
     components: ClassVar[tuple[str, ...]] = ()
 
@@ -123,8 +125,9 @@ class Reward:
             raise UnsupportedTaskError(
                 f"reward {self.name!r} scores tasks {list(self.tasks)}, not {target.task!r} "
                 f"(sample {target.id!r}); use a preset that dispatches on the task, e.g. 'default'")
-        if type(response) is not str or len(response) > self._max_chars or "\x00" in response:
-            response = as_text(response, self._max_chars)
+        if type(response) is not str or len(response) > self._max_chars or (
+                "\x00" in response and not self._keep_nul):
+            response = as_text(response, self._max_chars, self._keep_nul)
         return self.score(response, target)
 
     def many(self, responses: Sequence[Any], targets: Sequence[Target]) -> list[RewardResult]:
@@ -135,12 +138,13 @@ class Reward:
         for target in targets:
             if self.tasks is not None and target.task not in self.tasks:
                 self(None, target)  # raises UnsupportedTaskError with the message above
-        return self.score_many([as_text(r, self._max_chars) for r in responses], list(targets))
+        return self.score_many([as_text(r, self._max_chars, self._keep_nul) for r in responses], list(targets))
 
     def read_whole(self, faithful: bool) -> None:
-        """Faithful rewards read responses up to :data:`FAITHFUL_MAX_CHARS` uncut (the originals cut
-        nothing); call from ``__init__``."""
+        """Faithful rewards read responses up to :data:`FAITHFUL_MAX_CHARS` uncut and keep NUL
+        characters (the originals read the text as it is); call from ``__init__``."""
         self._max_chars = FAITHFUL_MAX_CHARS if faithful else MAX_RESPONSE_CHARS
+        self._keep_nul = faithful
 
     def score(self, text: str, target: Target) -> RewardResult:  # pragma: no cover - abstract
         raise NotImplementedError
