@@ -51,6 +51,7 @@ def versavid_answer(text: str) -> str:
 
 
 _MV: list = []  # [(parse, verify) or None], filled on first use
+RELEASE_MATH_VERIFY = "0.8.0"
 
 
 def _math_verify():
@@ -59,7 +60,16 @@ def _math_verify():
             from math_verify import parse, verify
 
             _MV.append((parse, verify))
-        except ImportError:
+            try:
+                from importlib.metadata import version
+
+                got = version("math-verify")
+            except Exception:  # noqa: BLE001 - metadata missing: nothing to compare
+                got = RELEASE_MATH_VERIFY
+            if got != RELEASE_MATH_VERIFY:
+                warnings.warn(f"math_verify {got} is installed; VersaVid-R1's release pins {RELEASE_MATH_VERIFY}, "
+                              "whose parsing may differ", stacklevel=3)
+        except Exception:  # noqa: BLE001 - absent, or present but broken (e.g. an ANTLR version clash)
             warnings.warn("math_verify is not installed: VersaVid-R1's faithful accuracy skips the released "
                           "symbolic check (pip install math-verify==0.8.0 to reproduce it)", stacklevel=3)
             _MV.append(None)
