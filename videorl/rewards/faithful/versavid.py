@@ -69,9 +69,10 @@ def _math_verify():
             if got != RELEASE_MATH_VERIFY:
                 warnings.warn(f"math_verify {got} is installed; VersaVid-R1's release pins {RELEASE_MATH_VERIFY}, "
                               "whose parsing may differ", stacklevel=3)
-        except Exception:  # noqa: BLE001 - absent, or present but broken (e.g. an ANTLR version clash)
-            warnings.warn("math_verify is not installed: VersaVid-R1's faithful accuracy skips the released "
-                          "symbolic check (pip install math-verify==0.8.0 to reproduce it)", stacklevel=3)
+        except Exception as exc:  # noqa: BLE001 - absent, or present but broken (e.g. an ANTLR version clash)
+            warnings.warn(f"math_verify cannot be imported ({type(exc).__name__}): VersaVid-R1's faithful accuracy "
+                          "skips the released symbolic check (pip install math-verify==0.8.0 to reproduce it)",
+                          stacklevel=3)
             _MV.append(None)
     return _MV[0]
 
