@@ -54,14 +54,43 @@ def _cell(text: Any) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+PARITY = "bench_parity.py"
+
+
+def _parity_table(data: dict[str, Any]) -> list[str]:
+    """``bench_parity.py``'s rows as method × reward -> agreement (its own table)."""
+    lines = ["| method | reward | agreement with the released code | documented differences |",
+             "| --- | --- | --- | --- |"]
+    for row in data["rows"]:
+        if "skipped" in row:
+            lines.append(f"| {_cell(row.get('module', row['what']))} | — | {_cell(row['result'])} | |")
+            continue
+        m = row["metrics"]
+        n, agree = int(m.get("n", 0)), int(m.get("agree", 0))
+        pct = "100 %" if n and agree == n else f"{100.0 * agree / n:.2f} %" if n else "—"
+        classes = ", ".join(f"`{k[6:]}` {int(v):,}" for k, v in sorted(m.items()) if k.startswith("class:")) or "none"
+        lines.append(f"| {_cell(row.get('method', ''))} | `{_cell(row.get('reward', row['what']))}` | "
+                     f"{pct} ({agree:,} / {n:,}) | {_cell(classes)} |")
+    return lines
+
+
 def render(results_dir: Path = RESULTS) -> str:
-    """The Markdown between the markers (without them): the table, then where and when it was measured."""
+    """The Markdown between the markers (without them): the table, then where and when it was measured.
+
+    ``bench_parity.py``'s rows get their own table (method × reward -> agreement %) after the main one."""
     files = load(results_dir)
     lines = ["| benchmark | what | result | target |", "| --- | --- | --- | --- |"]
     for data in files:
+        if data["benchmark"] == PARITY:
+            continue
         for row in data["rows"]:
             lines.append(f"| `{_cell(data['benchmark'])}` | {_cell(row['what'])} | {_cell(row['result'])} | "
                          f"{_cell(row['target'])} |")
+    for data in files:
+        if data["benchmark"] == PARITY:
+            lines += ["", "Faithful mode beside each method's own released reward code (`benchmarks/bench_parity.py`, "
+                          "seeded corpus plus real model outputs; classes: docs/rewards.md):", ""]
+            lines += _parity_table(data)
     seen: dict[str, list[str]] = {}
     for data in files:
         seen.setdefault(f"{data['machine']}", []).append(f"`{data['benchmark']}` {data['date']}")

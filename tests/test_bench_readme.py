@@ -52,3 +52,20 @@ def test_render_and_update(tmp_path):
     (res / "c.json").write_text(json.dumps({"benchmark": "c.py", "rows": []}))
     with pytest.raises(mod.ResultError, match="c.json: needs the keys"):
         mod.render(res)
+
+
+def test_parity_rows_get_their_own_table(tmp_path):
+    mod = _renderer()
+    res = tmp_path / "results"
+    res.mkdir()
+    (res / "bench_parity.json").write_text(json.dumps({"benchmark": "bench_parity.py", "machine": "m", "date": "d",
+        "rows": [{"what": "parity M · r", "result": "x", "target": "t", "method": "M", "reward": "r",
+                  "metrics": {"n": 4, "agree": 3, "class:c1": 1}},
+                 {"what": "parity z", "result": "skipped: no checkout", "target": "t", "module": "z",
+                  "skipped": "no checkout", "metrics": {}}]}))
+    (res / "a.json").write_text(json.dumps({"benchmark": "a.py", "machine": "m", "date": "d", "rows": [
+        {"what": "w", "result": "r", "target": "—", "metrics": {}}]}))
+    lines = mod.render(res).splitlines()
+    assert lines[2] == "| `a.py` | w | r | — |" and not any(ln.startswith("| `bench_parity.py`") for ln in lines)
+    assert "| M | `r` | 75.00 % (3 / 4) | `c1` 1 |" in lines
+    assert "| z | — | skipped: no checkout | |" in lines

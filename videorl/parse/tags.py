@@ -2,9 +2,32 @@
 
 All functions use plain ``str.find`` scans, never regular expressions over the whole text, so they
 run in linear time on any input, and they never raise on a string.
+
+Tag names match case-insensitively in ASCII only (``<Answer>`` counts, ``<ANSWER>`` too). The scans run
+on :func:`fold`, a lower-cased copy of the text with the same length, so a position found in it is the
+same position in the text. (``str.lower`` alone is not length-preserving: U+0130 'İ' lowers to two
+characters and would shift every later slice; and U+212A KELVIN SIGN lowers to an ASCII "k".)
 """
 
 from __future__ import annotations
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# The only non-ASCII characters whose lower-case form holds an ASCII character (checked over all of
+# Unicode by tests/test_parse_tags_unicode.py for the running Python).
+TO_ASCII = ("\u0130", "\u212a")
+
+
+def fold(text: str) -> str:
+    """A copy of ``text`` of the same length in which A–Z are lowered and no non-ASCII character
+    becomes ASCII, so an ASCII tag is found in it exactly where it is in ``text``, case-insensitively.
+
+    ``str.lower`` is used when it keeps the length and no character lowers to ASCII (then every
+    character maps to one character: the usual case, fast); otherwise only A–Z are lowered.
+    """
+    low = text.lower()
+    if len(low) == len(text) and "\u212a" not in text:  # U+0130 always changes the length
+        return low
+    return text.translate(_ASCII_LOWER)
 
 
 def extract_tag(text: str, tag: str) -> str | None:
@@ -15,11 +38,11 @@ def extract_tag(text: str, tag: str) -> str | None:
     """
     if not isinstance(text, str) or not tag:
         return None
-    return _extract(text, text.lower(), tag)
+    return _extract(text, fold(text), tag)
 
 
 def _extract(text: str, low: str, tag: str) -> str | None:
-    open_t, close_t = f"<{tag.lower()}>", f"</{tag.lower()}>"
+    open_t, close_t = f"<{fold(tag)}>", f"</{fold(tag)}>"
     i = low.find(open_t)
     if i < 0:
         return None
@@ -41,7 +64,7 @@ def answer_block(text: str) -> str:
     """
     if not isinstance(text, str):
         return ""
-    return _answer_block(text, text.lower())
+    return _answer_block(text, fold(text))
 
 
 def _answer_block(text: str, low: str) -> str:
@@ -63,9 +86,9 @@ def final_text(text: str) -> str:
     """
     if not isinstance(text, str):
         return ""
-    if "<" not in text:  # no tag at all (lower-casing cannot create one): skip the scans
+    if "<" not in text:  # no tag at all (folding cannot create one): skip the scans
         return text.strip()
-    low = text.lower()
+    low = fold(text)
     if "<answer>" in low:
         return _answer_block(text, low)
     j = low.rfind("</think>")

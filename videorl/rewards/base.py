@@ -18,8 +18,16 @@ from typing import Any, ClassVar
 from videorl.target import Target
 
 MAX_RESPONSE_CHARS = 65536
-"""Responses are cut to their last this-many characters before parsing (the answer is at the end).
-This bounds the time a pathological generation can cost; GRPO responses are far shorter."""
+"""Longer responses are cut before parsing to their first :data:`HEAD_CHARS` characters and their
+last ``MAX_RESPONSE_CHARS - HEAD_CHARS`` (joined by ``"\n…\n"``): the head keeps the opening
+``<think>`` (the layout rewards need it) and the tail the answer block. This bounds the time a
+pathological generation can cost; GRPO responses are far shorter."""
+
+HEAD_CHARS = 4096
+
+FAITHFUL_MAX_CHARS = 1 << 20
+"""The cut for faithful rewards: the originals read the whole text, so faithful mode reads responses
+up to 1 MiB characters unchanged (longer ones are cut as above: documented class ``over_1mib``)."""
 
 
 class RewardResult:
@@ -75,20 +83,22 @@ class UnsupportedTaskError(ValueError):
     """A reward was asked to score a task it does not handle: a configuration error."""
 
 
-def as_text(response: Any) -> str:
+def as_text(response: Any, max_chars: int = MAX_RESPONSE_CHARS, keep_nul: bool = False) -> str:
     """Coerce any model output to text: ``None`` -> ``""``; bytes decoded as UTF-8 with
-    replacement; other objects via ``str``; NUL characters removed; cut to the last
-    :data:`MAX_RESPONSE_CHARS` characters."""
+    replacement; other objects via ``str``; NUL characters removed (unless ``keep_nul``: faithful
+    rewards read the text as the originals do); over ``max_chars`` characters, cut to its head and
+    tail (see :data:`MAX_RESPONSE_CHARS`)."""
     if response is None:
         return ""
     if isinstance(response, (bytes, bytearray)):
         response = bytes(response).decode("utf-8", errors="replace")
     elif not isinstance(response, str):
         response = str(response)
-    if "\x00" in response:
+    if not keep_nul and "\x00" in response:
         response = response.replace("\x00", "")
-    if len(response) > MAX_RESPONSE_CHARS:
-        response = response[-MAX_RESPONSE_CHARS:]
+    if len(response) > max_chars:
+        head = min(HEAD_CHARS, max_chars // 4)
+        response = response[:head] + "\n…\n" + response[len(response) - (max_chars - head):]
     return response
 
 
@@ -101,6 +111,8 @@ class Reward:
     """
 
     name: ClassVar[str] = "reward"
+    _max_chars: int = MAX_RESPONSE_CHARS  # faithful rewards set FAITHFUL_MAX_CHARS on the instance
+    _keep_nul: bool = False  # ... and keep NUL characters
     tasks: ClassVar[tuple[str, ...] | None] = None
     components: ClassVar[tuple[str, ...]] = ()
 
@@ -113,8 +125,9 @@ class Reward:
             raise UnsupportedTaskError(
                 f"reward {self.name!r} scores tasks {list(self.tasks)}, not {target.task!r} "
                 f"(sample {target.id!r}); use a preset that dispatches on the task, e.g. 'default'")
-        if type(response) is not str or len(response) > MAX_RESPONSE_CHARS or "\x00" in response:
-            response = as_text(response)
+        if type(response) is not str or len(response) > self._max_chars or (
+                "\x00" in response and not self._keep_nul):
+            response = as_text(response, self._max_chars, self._keep_nul)
         return self.score(response, target)
 
     def many(self, responses: Sequence[Any], targets: Sequence[Target]) -> list[RewardResult]:
@@ -125,7 +138,13 @@ class Reward:
         for target in targets:
             if self.tasks is not None and target.task not in self.tasks:
                 self(None, target)  # raises UnsupportedTaskError with the message above
-        return self.score_many([as_text(r) for r in responses], list(targets))
+        return self.score_many([as_text(r, self._max_chars, self._keep_nul) for r in responses], list(targets))
+
+    def read_whole(self, faithful: bool) -> None:
+        """Faithful rewards read responses up to :data:`FAITHFUL_MAX_CHARS` uncut and keep NUL
+        characters (the originals read the text as it is); call from ``__init__``."""
+        self._max_chars = FAITHFUL_MAX_CHARS if faithful else MAX_RESPONSE_CHARS
+        self._keep_nul = faithful
 
     def score(self, text: str, target: Target) -> RewardResult:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -12,6 +12,13 @@ Modes (1.0 when the rule holds, else 0.0):
 - ``prefix``: the response *starts* with think block, whitespace, answer block; trailing text is
   allowed, leading whitespace is not (VersaVid-R1's gate).
 - ``answer``: an answer block is present (for ``direct``-style prompts without reasoning).
+- ``r1``: the R1 regex rule as Video-R2's and Temporal-R1's (``r1v``) released code applies it: the
+  whole response is ``<think>``, anything, ``</think>``, whitespace, ``<answer>``, anything,
+  ``</answer>``, where "anything" may hold further tags. So ``<think>a</think><answer>B</answer>
+  <answer>C</answer>`` passes (the first answer block runs over the second), and so does
+  ``<think>a</think>so</think><answer>B</answer>``. No stripping.
+- ``r1_prefix``: the same rule anchored at the start only (VersaVid-R1's ``re.match``): trailing text
+  after some ``</answer>`` is allowed.
 
 Edge cases: empty or ``None`` response -> 0; tags are case-sensitive; an empty think or answer body
 still counts as the layout (the answer rewards judge the content).
@@ -19,12 +26,33 @@ still counts as the layout (the answer rewards judge the content).
 
 from __future__ import annotations
 
+import re
+
 from videorl.rewards.base import Reward, RewardResult
 from videorl.rewards.registry import register
 from videorl.target import Target
 
-FORMAT_MODES = ("strict", "lenient", "prefix", "answer")
+FORMAT_MODES = ("strict", "lenient", "prefix", "answer", "r1", "r1_prefix")
 T0, T1, A0, A1 = "<think>", "</think>", "<answer>", "</answer>"
+_SEP = re.compile(r"</think>\s*<answer>")
+
+
+def r1_layout(text: str, *, full: bool = True) -> bool:
+    r"""The ``r1`` (``full``) or ``r1_prefix`` rule, in linear time.
+
+    ``<think>.*?</think>\s*<answer>.*?</answer>`` (DOTALL) matches at the start exactly when the text
+    starts with ``<think>`` and some ``</think>\s*<answer>`` after it is followed by an ``</answer>``;
+    the first such separator ends earliest, so it is the only one to try. Whole-text matching
+    additionally needs the text to end with ``</answer>`` after that separator.
+    """
+    if not text.startswith(T0):
+        return False
+    m = _SEP.search(text, len(T0))
+    if m is None:
+        return False
+    if full:
+        return text.endswith(A1) and m.end() <= len(text) - len(A1)
+    return text.find(A1, m.end()) >= 0
 
 
 def _ordered(text: str, start: int = 0) -> tuple[int, int] | None:
@@ -51,6 +79,8 @@ def check_format(text: str, mode: str = "lenient", *, strip: bool = True) -> boo
         return k >= 0 and text.find(A1, k + len(A0)) >= 0
     if mode == "lenient":
         return _ordered(text) is not None
+    if mode in ("r1", "r1_prefix"):
+        return r1_layout(text, full=mode == "r1")
     t = text.strip() if (strip and mode == "strict") else text
     if not t.startswith(T0):
         return False

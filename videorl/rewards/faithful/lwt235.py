@@ -3,12 +3,15 @@
 
 Faithful (the released code):
 
-- ``_default_parse`` on the lower-cased whole text (no ``<answer>`` handling), first hit wins:
-  "a (to|->|-|,) b", "start … a … end … b", "(a, b)", "[a, b]", where a number is a run of digits
-  and dots read with ``float()`` (failure -> reward 0). Known consequences: "00:12 - 00:20" reads
-  as (12, 0); "-1 to 5" as (1, 5); "10.5s to 20s" does not parse;
+- ``_default_parse`` (as at f8bb3aa) on the lower-cased whole text (no ``<answer>`` handling),
+  first hit wins: "a (to|->|-|,) b"; "start", optional ":"/whitespace, a, then on the same line the
+  **last** "end", optional ":"/whitespace, b (so "start0.42 end0.57" reads, and "start: 1, end: 2,
+  the end: 3" gives (1, 3)); "(a b)" and "[a b]" with a comma and/or whitespace between; a number
+  is a run of digits and dots read with ``float()`` (failure -> reward 0). Known consequences:
+  "00:12 - 00:20" reads as (12, 0); "-1 to 5" as (1, 5); "10.5s to 20s" does not parse;
 - the prediction is compared in the units it was written in with the **normalised** ground truth
-  (their trainer passes ``normalized_timestamp``), so the model must answer in [0, 1];
+  (their trainer passes ``normalized_timestamp``, and the duration, which divides both again, so
+  the ``+ 1e-8`` of every ratio acts on that scale), so the model must answer in [0, 1];
 - a reversed prediction becomes zero-length (end ← max(end, start)), giving IoU 0 ("12 to 8");
 - StepConsistency: (start < end) + (start ≥ 0, end ≥ 0, end ≤ 1.0), halved: "12.0 to 15.0" -> 0.5;
 - ``zscore=True``: the combined reward is z-scored over the whole batch (std + 1e-8), clipped to
@@ -35,31 +38,32 @@ _N = r"([\d.]+)"
 # cannot succeed where the attempt at the start of the run failed (same run end), so the first hit
 # is unchanged, and the search stays linear on long digit runs.
 _RANGE = re.compile(rf"(?<![\d.]){_N}\s*(?:to|->|-|,)\s*{_N}")
-_START = re.compile(rf"start[:\s]+{_N}")
-_END = re.compile(rf"end[:\s]+{_N}")
-_PAIRS = (re.compile(rf"\(\s*{_N}\s*,\s*{_N}\s*\)"), re.compile(rf"\[\s*{_N}\s*,\s*{_N}\s*\]"))
+_START = re.compile(rf"start[:\s]*{_N}")
+_END = re.compile(rf"end[:\s]*{_N}")
+_PAIRS = (re.compile(rf"\({_N}[,\s]+{_N}\)"), re.compile(rf"\[{_N}[,\s]+{_N}\]"))
+EPS = 1e-8
 
 
 def _start_end(low: str) -> tuple[str, str] | None:
-    """First match of ``start[:\\s]+N.*?end[:\\s]+N`` (``.`` stops at newlines), found without the
-    regex engine's quadratic rescans: for each start cue, the first end cue after it, if no newline
-    lies between them."""
-    newlines = [i for i, c in enumerate(low) if c == "\n"] if "\n" in low else []
-    end_m = None
+    """The original's ``start[:\\s]*N.*end[:\\s]*N`` (greedy ``.*``, which stops at newlines),
+    found without the regex engine's quadratic rescans: the first start cue that has an end cue
+    after it on the same line, paired with the **last** such end cue on that line (the greedy
+    ``.*`` backs off from the line's end). Cues never overlap, so each is found once."""
+    ends = list(_END.finditer(low))
+    if not ends:
+        return None
+    starts_of_ends = [m.start() for m in ends]
     for m in _START.finditer(low):
-        if end_m is None or end_m.start() < m.end():
-            end_m = _END.search(low, m.end())
-            if end_m is None:
-                return None
-        k = bisect.bisect_left(newlines, m.end())
-        if k == len(newlines) or newlines[k] >= end_m.start():
-            return m.group(1), end_m.group(1)
+        nl = low.find("\n", m.end())
+        k = bisect.bisect_left(starts_of_ends, len(low) if nl < 0 else nl) - 1
+        if k >= 0 and starts_of_ends[k] >= m.end():
+            return m.group(1), ends[k].group(1)
     return None
 
 
 def default_parse(text: str) -> tuple[float, float] | None:
-    """Lwt235's ``_default_parse`` as released (see the module docstring); ``None`` where the
-    original returns no match or raises. Patterns in order: range, start/end, (a, b), [a, b]."""
+    """Lwt235's ``_default_parse`` as released at f8bb3aa (see the module docstring); ``None`` where
+    the original raises. Patterns in order: range, start/end, (a b), [a b]."""
     low = text.lower()
     m = _RANGE.search(low)
     pair = (m.group(1), m.group(2)) if m else _start_end(low)
@@ -77,11 +81,19 @@ def default_parse(text: str) -> tuple[float, float] | None:
         return None
 
 
-def faithful_overlap(pred: tuple[float, float], gt: tuple[float, float]) -> tuple[float, float, float]:
-    """(IoU, recall, precision) of the released scalar path: end ← max(end, start) first; a ratio
-    is 0 when its denominator ≤ 0."""
-    fixed = (pred[0], max(pred[1], pred[0]))  # the original's only quirk; the ratios are the core's
-    return iou(fixed, gt), iog(fixed, gt), iop(fixed, gt)
+def faithful_overlap(pred: tuple[float, float], gt: tuple[float, float],
+                     duration: float = 1.0) -> tuple[float, float, float]:
+    """(IoU, recall, precision) as the released scalar path computes them: both spans divided by
+    ``duration`` (their trainer passes the video duration beside the already normalised ground
+    truth), end ← max(end, start), each ratio ``intersection / (denominator + 1e-8)``, 0 when the
+    denominator is ≤ 0."""
+    ps, pe, gs, ge = pred[0] / duration, pred[1] / duration, gt[0] / duration, gt[1] / duration
+    pe = max(pe, ps)
+    inter = max(0, min(pe, ge) - max(ps, gs))
+    pd, gd = pe - ps, ge - gs
+    union = pd + gd - inter
+    return (inter / (union + EPS) if union > 0 else 0.0, inter / (gd + EPS) if gd > 0 else 0.0,
+            inter / (pd + EPS) if pd > 0 else 0.0)
 
 
 def zscore(scores: list[float], clip: float = 10.0, scale: float = 1.0) -> list[float]:
@@ -110,6 +122,7 @@ class Lwt235Reward(Reward):
         if iou_weight + recall_weight <= 0:
             raise ValueError("iou_weight + recall_weight must be positive")
         self.faithful = faithful
+        self.read_whole(faithful)
         self.iou_weight = iou_weight
         self.recall_weight = recall_weight
         self.zscore = zscore
@@ -124,7 +137,8 @@ class Lwt235Reward(Reward):
         if pred is None:
             return RewardResult(0.0, dict.fromkeys(self.components, 0.0), "no span")
         if self.faithful:
-            v_iou, rec, prec = (max(t) for t in zip(*(faithful_overlap(pred, g) for g in gts), strict=True))
+            v_iou, rec, prec = (max(t) for t in zip(*(faithful_overlap(pred, g, target.duration) for g in gts),
+                                                      strict=True))
             steps = float(pred[0] < pred[1]) + float(pred[0] >= 0 and pred[1] >= 0 and pred[1] <= 1.0)
         else:
             v_iou, rec = best(iou, pred, gts), best(iog, pred, gts)

@@ -13,8 +13,10 @@ Faithful (the released code):
   values.
 
 Fixed (default): the same weights; the span is read by the core parser (which reads that JSON,
-quoted or not, and any other span form, so "3 - 9" also scores), reversed spans are swapped and
-spans clipped to [0, L] (the core policy); format accepts unquoted numbers. tIoU is scale-invariant, so seconds
+quoted or not, and any other span form, so "3 - 9" also scores), reversed spans are swapped and an
+end past L is clipped to L (the core policy); a **negative** time is not a time to the core parser,
+so "-5 to 10" (or ``"start_time": -5``) is no span and scores tIoU 0, it is not clipped to 0; format
+accepts unquoted numbers. tIoU is scale-invariant, so seconds
 and normalised spans give the same value. Also registered: ``temporal_r1_dual``, the paper's dual
 reward (the code is unreleased; this is our reading of arXiv 2506.01908).
 """
@@ -85,6 +87,7 @@ class TemporalR1Reward(Reward):
     def __init__(self, faithful: bool = False, iou_weight: float = 0.5, format_weight: float = 0.5) -> None:
         super().__init__()
         self.faithful = faithful
+        self.read_whole(faithful)
         self.iou_weight = iou_weight
         self.format_weight = format_weight
 
@@ -107,8 +110,10 @@ class TemporalR1DualReward(Reward):
     grounded QA), plus format: (1 − f)·answer + f·format.
 
     answer = accuracy for ``mcq``; tIoU for ``grounding``; the mean of accuracy and tIoU for
-    ``grounded_qa`` (both parts apply). format = strict think/answer layout (the released ``r1v``
-    rule). Other tasks raise :class:`UnsupportedTaskError`.
+    ``grounded_qa`` (both parts apply). format = our strict think/answer layout (each tag exactly
+    once, whitespace around the response ignored). This is not Temporal-R1's released ``r1v`` rule,
+    which lets a block run over extra tags (``check_format(mode="r1")``). Other tasks raise
+    :class:`UnsupportedTaskError`.
     """
 
     name = "temporal_r1_dual"

@@ -1,21 +1,48 @@
 """Text similarity used by Video-R2's accuracy reward: word error rate and ROUGE-1/2/L F-measures.
 
-Tokens are lower-cased runs of letters and digits. ROUGE here does **not** stem (Video-R2 uses
-``rouge_score`` with the Porter stemmer; stemming changes a few matches such as "runs"/"run").
-Inputs are cut to :data:`MAX_TOKENS` tokens so a pathological answer costs bounded time.
+Tokens are lower-cased runs of letters and digits, as ``rouge_score`` makes them. ``stem=True``
+(Video-R2's faithful accuracy: ``rouge_score`` with ``use_stemmer=True``) stems tokens longer than 3
+characters with NLTK's Porter stemmer, imported lazily; without NLTK installed it warns once and
+does not stem (a documented difference, ``rouge_unstemmed`` in docs/rewards.md). Inputs are cut to
+:data:`MAX_TOKENS` tokens so a pathological answer costs bounded time; ``cap=None`` (faithful mode)
+cuts nothing, except that ROUGE-L's quadratic table is bounded at :data:`MAX_LCS_CELLS` cells
+(longer hypotheses are cut for ROUGE-L only: ``rouge_lcs_cap``, beyond ~4 million token pairs).
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import warnings
 from collections import Counter
 
 MAX_TOKENS = 512
+MAX_LCS_CELLS = 1 << 22
 _TOKEN = re.compile(r"[a-z0-9]+")
+_VALID = re.compile(r"[a-z0-9]+")
 
 
-def tokens(s: str) -> list[str]:
-    return _TOKEN.findall(s.lower())[:MAX_TOKENS]
+_STEM: list = []  # [stem function or None], filled on first use
+
+
+def _stemmer():
+    if not _STEM:
+        try:
+            from nltk.stem.porter import PorterStemmer
+
+            _STEM.append(functools.lru_cache(maxsize=65536)(PorterStemmer().stem))
+        except ImportError:
+            warnings.warn("nltk is not installed: Video-R2's faithful ROUGE runs without the Porter stemmer "
+                          "(pip install nltk to reproduce rouge_score's use_stemmer=True)", stacklevel=3)
+            _STEM.append(None)
+    return _STEM[0]
+
+
+def tokens(s: str, stem: bool = False, cap: int | None = MAX_TOKENS) -> list[str]:
+    toks = _TOKEN.findall(s.lower())[:cap]
+    if stem and (fn := _stemmer()) is not None:
+        toks = [t for t in (fn(x) if len(x) > 3 else x for x in toks) if _VALID.fullmatch(t)]
+    return toks
 
 
 def levenshtein(a: list[str], b: list[str]) -> int:
@@ -29,10 +56,10 @@ def levenshtein(a: list[str], b: list[str]) -> int:
     return prev[-1]
 
 
-def wer(reference: str, hypothesis: str) -> float:
+def wer(reference: str, hypothesis: str, cap: int | None = MAX_TOKENS) -> float:
     """Word error rate: edit distance / number of reference words (at least 1)."""
-    ref = reference.split()[:MAX_TOKENS]
-    hyp = hypothesis.split()[:MAX_TOKENS]
+    ref = reference.split()[:cap]
+    hyp = hypothesis.split()[:cap]
     return levenshtein(ref, hyp) / max(1, len(ref))
 
 
@@ -61,7 +88,9 @@ def rouge_l(ref: list[str], hyp: list[str]) -> float:
     return _f(prev[-1], len(ref), len(hyp))
 
 
-def rouge_mean(reference: str, hypothesis: str) -> float:
-    """Mean of ROUGE-1, ROUGE-2 and ROUGE-L F-measures, in [0, 1]."""
-    ref, hyp = tokens(reference), tokens(hypothesis)
-    return (rouge_n(ref, hyp, 1) + rouge_n(ref, hyp, 2) + rouge_l(ref, hyp)) / 3
+def rouge_mean(reference: str, hypothesis: str, stem: bool = False, cap: int | None = MAX_TOKENS) -> float:
+    """Mean of ROUGE-1, ROUGE-2 and ROUGE-L F-measures, in [0, 1] (``stem``: Porter-stem the tokens;
+    ``cap``: tokens kept per text, None for all)."""
+    ref, hyp = tokens(reference, stem, cap), tokens(hypothesis, stem, cap)
+    lcs_hyp = hyp if len(ref) * len(hyp) <= MAX_LCS_CELLS else hyp[:MAX_LCS_CELLS // max(1, len(ref))]
+    return (rouge_n(ref, hyp, 1) + rouge_n(ref, hyp, 2) + rouge_l(ref, lcs_hyp)) / 3

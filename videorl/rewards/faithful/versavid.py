@@ -7,21 +7,27 @@ check below; ``open_qa`` targets with ``problem_type`` ``DarkEventInfer`` or ``M
 
 Faithful (the released code):
 
-- format gate: the response **starts** with a think block, whitespace, an answer block; trailing
-  text is allowed, leading whitespace is not;
+- format gate: the released regex matched at the start (``check_format(mode="r1_prefix")``): the
+  response starts with ``<think>``, and some ``</think>``, whitespace, ``<answer>`` follows with an
+  ``</answer>`` after it; blocks may run over extra tags (``<think>a</think>so</think><answer>B
+  </answer>`` passes), trailing text is allowed, leading whitespace is not;
 - answer: the ``<answer>`` body, up to the end of the text when the closing tag is missing,
   stripped; empty gives 0;
 - letter: the first of A…G for which the answer contains "X.", "{X}" or "\\boxed{X}"; else the first
   whose lower-case "x. " occurs; else the whole answer string. Reward 1 if it equals the first
   character of the GT. So "B" alone works (whole string), "B)" fails, and any "A." inside a
-  sentence wins. (The released code first tries ``math_verify`` on the whole completion; that step
-  is omitted here: it needs ``math_verify``, and for letter answers it rarely decides.)
+  sentence wins. Before that, as released, ``math_verify`` compares the whole completion with the
+  solution (``target.extra["solution"]`` when the record has one, else the answer), and a verified
+  match scores 1 ("2.5" inside a sentence against the solution "2.5"). ``math_verify`` is imported
+  lazily when installed (``pip install math-verify==0.8.0``, the release's pin); without it faithful
+  mode warns once and skips that step (documented class ``math_verify_absent``).
 
 Fixed (default): the same gate, applied after stripping leading whitespace; the core option parser.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +48,45 @@ def versavid_answer(text: str) -> str:
     body = text[i + len("<answer>"):]
     j = body.find("</answer>")
     return (body[:j] if j >= 0 else body).strip()
+
+
+_MV: list = []  # [(parse, verify) or None], filled on first use
+RELEASE_MATH_VERIFY = "0.8.0"
+
+
+def _math_verify():
+    if not _MV:
+        try:
+            from math_verify import parse, verify
+
+            _MV.append((parse, verify))
+            try:
+                from importlib.metadata import version
+
+                got = version("math-verify")
+            except Exception:  # noqa: BLE001 - metadata missing: nothing to compare
+                got = RELEASE_MATH_VERIFY
+            if got != RELEASE_MATH_VERIFY:
+                warnings.warn(f"math_verify {got} is installed; VersaVid-R1's release pins {RELEASE_MATH_VERIFY}, "
+                              "whose parsing may differ", stacklevel=3)
+        except Exception as exc:  # noqa: BLE001 - absent, or present but broken (e.g. an ANTLR version clash)
+            warnings.warn(f"math_verify cannot be imported ({type(exc).__name__}): VersaVid-R1's faithful accuracy "
+                          "skips the released symbolic check (pip install math-verify==0.8.0 to reproduce it)",
+                          stacklevel=3)
+            _MV.append(None)
+    return _MV[0]
+
+
+def math_verified(text: str, solution: str) -> bool:
+    """The released first step: ``verify(parse(completion), parse(solution)) > 0``; any error is False."""
+    mv = _math_verify()
+    if mv is None:
+        return False
+    parse, verify = mv
+    try:
+        return float(verify(parse(text), parse(solution))) > 0
+    except Exception:  # noqa: BLE001 - the released code swallows every failure of this step
+        return False
 
 
 def versavid_letter(answer: str) -> str:
@@ -71,6 +116,7 @@ class VersaVidReward(Reward):
 
         super().__init__()
         self.faithful = faithful
+        self.read_whole(faithful)
         self.judge = judge
         self.on_error = on_error
         kw = {"faithful": faithful, "judge": judge, "on_error": on_error}
@@ -91,6 +137,9 @@ class VersaVidReward(Reward):
 
     def _mcq(self, text: str, target: Target) -> tuple[float, str]:
         if self.faithful:
+            sol = str(target.extra.get("solution") or target.answer or "")
+            if math_verified(text, sol):
+                return 1.0, "verified by math_verify"
             ans = versavid_answer(text)
             got = versavid_letter(ans) if ans else None
             acc = float(got is not None and got == (target.answer or "")[:1])
@@ -116,7 +165,7 @@ class VersaVidReward(Reward):
             task.update(zip(idx, res, strict=True))
         out = []
         for i, (text, target) in enumerate(zip(texts, targets, strict=True)):
-            fmt = float(check_format(text if self.faithful else text.lstrip(), "prefix"))
+            fmt = float(check_format(text, "r1_prefix") if self.faithful else check_format(text.lstrip(), "prefix"))
             if kinds[i] == "mcq":
                 acc, why = self._mcq(text, target)
                 out.append(RewardResult(fmt * acc, {"accuracy": acc, "format": fmt}, f"{why}; format gate {fmt:g}"))

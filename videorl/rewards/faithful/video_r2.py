@@ -1,22 +1,29 @@
 """Video-R2 (mbzuai-oryx/Video-R2, ``train/src/train/reward_funcs.py``): R = accuracy + format (+ TAR).
 
-Accuracy, faithful (the released code): GT and prediction are the first ``<answer>`` bodies
-("" when absent). The type is inferred **from the GT string**:
+Accuracy, faithful (the released code): GT and prediction are the first ``<answer>…</answer>``
+bodies, stripped ("" when absent; the tag is case-sensitive, ``<ANSWER>`` is not read). The type is
+inferred **from the GT string**, in the original's order (:func:`question_type`):
 
-1. multiple choice if GT starts with A–E or a–e (optionally "." or ")") — so "cat", "dog", "blue"
-   count as letters and "cat" vs "car" scores 1; the prediction's letter is an A–E at its start,
-   so "Answer: B" reads as "A"; with no letter the stripped texts are compared ("(B)" vs "B": 0);
-2. numerical if GT is a number (thousands commas allowed): both must agree on having a decimal
-   mark ("3" vs "3.0": 0), then floats rounded to 2 decimals are compared; more than 3 decimals in
-   GT: regression, clip(1 − |p − g| / |g|, 0, 1) (with 1e-9 guards);
-3. OCR if GT is at most 5 words of letters, digits, spaces, "-" and ":": clip(1 − WER, 0, 1);
-4. otherwise the mean of ROUGE-1/2/L F (no stemming here, see ``textmatch``).
+1. multiple choice if GT starts with A–E or a–e — so "cat", "dog", "blue" count as letters and
+   "cat" vs "car" scores 1; the prediction's letter is an A–E at its start, so "Answer: B" reads as
+   "A"; with no letter the stripped prediction is compared with GT's letter ("(B)" vs "B": 0);
+2. numerical if GT is a signed number ("+5", "-3", "1,000", "2.5"; thousands groups of 3 only, so
+   "1,5" is not a number): both must agree on holding "." or "," ("3" vs "3.0": 0), then floats
+   (commas removed) rounded to 2 decimals are compared; regression when GT has more than 3 digits
+   after its last ".": clip(1 − (|p − g| + 1e-9) / (|g| + 1e-9), 0, 1), with no decimal-mark rule
+   ("3.14159" vs "3": 0.955);
+3. OCR if GT is at most 5 words of letters, digits, whitespace, "-" and ":": clip(1 − WER, 0, 1);
+4. otherwise the mean of ROUGE-1/2/L F with the Porter stemmer (``textmatch``; "1,5" vs
+   "1,5 apples" lands here: 0.756).
 
 Accuracy, fixed: the type comes from the target's task: ``mcq``/``grounded_qa`` use the core option
 parser; ``open_qa``/``caption`` compare numbers by value when the reference is a number, else use
 1 − WER for short references (≤ 5 words) and ROUGE otherwise, on normalised text.
 
-Format: the strict think-then-answer layout; faithful does not strip (a leading newline gives 0).
+Format: faithful is the released regex rule (``check_format(mode="r1")``: the whole response is think
+block, whitespace, answer block, where a block may run over further tags, so a repeated answer
+block passes; nothing is stripped, a leading newline gives 0); fixed is the strict layout (each tag
+once) after stripping.
 
 TAR: the preset adds ``tar_weight · gate · TAR`` (:mod:`videorl.rewards.faithful.video_r2_tar`, an
 LLM judge and sentence embeddings), as Video-R2's release does with weights 1, 1, 1. ``tar_weight=0``
@@ -29,7 +36,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from videorl.parse import extract_tag, final_text, parse_option
+from videorl.parse import final_text, parse_option
 from videorl.rewards.base import Reward, RewardResult
 from videorl.rewards.faithful.textmatch import rouge_mean, wer
 from videorl.rewards.faithful.video_r2_tar import VideoR2TAR
@@ -38,35 +45,60 @@ from videorl.rewards.registry import register
 from videorl.scoring import normalize_answer
 from videorl.target import Target
 
-_MC = re.compile(r"[A-Ea-e][.)]?")
-_NUM = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:[.,]\d+)?")
-_OCR = re.compile(r"[A-Za-z0-9 :\-]+")
+_MC = re.compile(r"[A-Ea-e]")
+_NUM = (re.compile(r"[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?"), re.compile(r"[-+]?\d+(?:\.\d+)?"))
+_OCR = re.compile(r"[A-Za-z0-9\s\-:]+")
 
 
-def _has_mark(s: str) -> bool:
-    return "." in s or "," in s
+def answer_body(text: str) -> str:
+    """The first ``<answer>…</answer>`` body, stripped, "" without one. Case-sensitive, as the
+    original's ``extract_answer`` (``<ANSWER>`` is not read)."""
+    i = text.find("<answer>")
+    j = text.find("</answer>", i + 8) if i >= 0 else -1
+    return text[i + 8:j].strip() if j >= 0 else ""
+
+
+def question_type(gt: str) -> str:
+    """The type the original infers from the GT string, checked in its order: ``mc`` (starts with
+    A–E/a–e), ``numerical`` or ``regression`` (a signed number, thousands commas allowed; more than 3
+    digits after the last "."), ``ocr`` (≤ 5 words of letters, digits, whitespace, "-", ":"), ``free``."""
+    ans = gt.strip()
+    if _MC.match(ans):
+        return "mc"
+    if _NUM[0].fullmatch(ans) or _NUM[1].fullmatch(ans):
+        return "regression" if "." in ans and len(ans.split(".")[-1]) > 3 else "numerical"
+    if len(ans.split()) <= 5 and _OCR.fullmatch(ans):
+        return "ocr"
+    return "free"
+
+
+def _to_float(s: str) -> float | None:
+    try:
+        return float(s.replace(",", ""))
+    except ValueError:
+        return None
 
 
 def faithful_accuracy(gt: str, pred: str) -> float:
     """Video-R2's ``accuracy_reward`` on two answer strings (see the module docstring)."""
     gt, pred = gt.strip(), pred.strip()
-    if _MC.match(gt):
-        m = re.match(r"[A-Ea-e]", pred)
-        return float(m.group(0).upper() == gt[0].upper()) if m else float(pred == gt)
-    if _NUM.fullmatch(gt):
-        if _has_mark(gt) != _has_mark(pred):
+    kind = question_type(gt)
+    if kind == "mc":
+        m = _MC.match(pred)
+        return float((m.group(0).upper() if m else pred) == gt[0].upper())
+    if kind == "numerical":
+        if ("." in gt or "," in gt) != ("." in pred or "," in pred):
             return 0.0
-        try:
-            g, p = float(gt.replace(",", "")), float(pred.replace(",", ""))
-        except ValueError:
+        g, p = _to_float(gt), _to_float(pred)
+        return float(g is not None and p is not None and round(g, 2) == round(p, 2))
+    if kind == "regression":
+        g, p = _to_float(gt), _to_float(pred)
+        if g is None or p is None:
             return 0.0
-        decimals = len(gt.split(".")[1]) if "." in gt else 0
-        if decimals > 3:
-            return min(1.0, max(0.0, 1 - (abs(p - g) + 1e-9) / (abs(g) + 1e-9)))
-        return float(round(p, 2) == round(g, 2))
-    if _OCR.fullmatch(gt) and len(gt.split()) <= 5:
-        return min(1.0, max(0.0, 1 - wer(gt, pred)))
-    return min(1.0, max(0.0, rouge_mean(gt, pred)))
+        return max(0.0, min(1.0, 1 - (abs(p - g) + 1e-9) / (abs(g) + 1e-9)))
+    if kind == "ocr":
+        return max(0.0, min(1.0, 1 - wer(gt, pred, cap=None)))
+    return max(0.0, min(1.0, rouge_mean(gt, pred, stem=True, cap=None)))
 
 
 def _number(s: str) -> float | None:
@@ -106,6 +138,7 @@ class VideoR2Reward(Reward):
                  tar_weight: float = 1.0, **tar_params: Any) -> None:
         super().__init__()
         self.faithful = faithful
+        self.read_whole(faithful)
         self.accuracy_weight = accuracy_weight
         self.format_weight = format_weight
         self.tar_weight = tar_weight
@@ -119,8 +152,8 @@ class VideoR2Reward(Reward):
 
     def _base(self, text: str, target: Target) -> tuple[float, float]:
         if self.faithful:
-            acc = faithful_accuracy(target.answer or "", extract_tag(text, "answer") or "")
-            fmt = float(check_format(text, "strict", strip=False))
+            acc = faithful_accuracy(target.answer or "", answer_body(text))
+            fmt = float(check_format(text, "r1"))
         else:
             acc = fixed_accuracy(text, target)
             fmt = float(check_format(text, "strict"))
