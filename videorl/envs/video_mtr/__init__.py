@@ -84,6 +84,8 @@ from videorl.envs.video_mtr.env import (
     Turn,
     VideoMTREnv,
     frames_to_pil,
+    pool_frame_times,
+    pool_frames,
     pool_request,
     relevant_from_meta,
     replay,
@@ -104,5 +106,5 @@ __all__ = [
     "PROBLEM_TYPES", "TYPE_INSTRUCTIONS", "VERL_AGENT", "VERL_TOOL", "Action", "Episode", "MTRConfig",
     "Observation", "Problem", "StepResult", "Turn", "VideoMTREnv", "answer_correct", "answer_gate",
     "answer_reward", "answer_valid", "episode_metrics", "frame_iou", "frames_to_pil", "mean_relative_accuracy",
-    "parse_action", "pool_request", "problem_type", "relevant_from_meta", "replay", "spread", "tool_use_bootstrap",
+    "parse_action", "pool_frame_times", "pool_frames", "pool_request", "problem_type", "relevant_from_meta", "replay", "spread", "tool_use_bootstrap",
 ]

@@ -45,6 +45,9 @@ class MTRConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"MTRConfig.{name} must be a positive integer, got {v!r}")
+        if self.max_video_frames % 2:
+            raise ValueError(f"MTRConfig.max_video_frames must be even (a long video's pool is sampled in pairs, "
+                             f"as qwen-vl-utils floors it to even too), got {self.max_video_frames}")
         if not (isinstance(self.fps, (int, float)) and math.isfinite(self.fps) and self.fps > 0):
             raise ValueError(f"MTRConfig.fps must be a positive number, got {self.fps!r}")
 

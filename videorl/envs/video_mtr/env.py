@@ -95,7 +95,7 @@ class Episode:
         if self.done:
             raise RuntimeError("the episode is over; reset the environment")
         cfg, k = self.config, len(self.turns) + 1
-        act = parse_action(text, self.pool_size)
+        act = parse_action(text, self.pool_size, faithful=cfg.faithful)
         response = text if isinstance(text, str) else ""
         parts: dict[str, float] = {"format": 0.0, "frame": 0.0, "answer": 0.0, "final_frame": 0.0}
         shown: list[int] = []
@@ -117,7 +117,7 @@ class Episode:
         elif kind == "answer":
             parts["format"] = cfg.format_reward
             correct = answer_correct(act.content, self.problem.answer, self.problem.ptype, faithful=cfg.faithful)
-            parts["answer"] = answer_reward(correct, k)
+            parts["answer"] = answer_reward(correct, k, self.problem.ptype, faithful=cfg.faithful)
             self.success = parts["answer"] > 0
             if cfg.final_frame_reward and parts["answer"] > 0 and self.ious:
                 first, last = self.ious[0], self.ious[max(self.ious)]
@@ -236,6 +236,61 @@ def pool_request(duration: float, config: MTRConfig) -> dict[str, Any]:
     return {"nframes": config.max_video_frames}
 
 
+def _pool_targets(clip_start: float, clip_end: float, duration: float, config: MTRConfig) -> Any:
+    from videorl.video import sizing
+
+    targets, _ = sizing.target_times(clip_start, clip_end, **pool_request(duration, config))
+    return targets
+
+
+def pool_frame_times(path: str | Path, record: SampleRecord, config: MTRConfig) -> tuple[list[int], list[float]]:
+    """File frame indices and video times of the frames in ``record``'s pool, without decoding.
+
+    The pool is the sampler's choice for :func:`pool_request` (each target time takes the nearest
+    real frame) with **every** frame kept: no even-count rule, so second 40 of a 41 s video is in
+    the pool. :class:`VideoMTREnv` decodes exactly these frames (a test checks both agree); the
+    relevant-frames data tool (:mod:`videorl.data.relevant_frames`) indexes them.
+    """
+    from videorl.video import sizing
+    from videorl.video.pyav_backend import read_timeline
+    from videorl.video.sampler import _check_clip
+
+    tl = read_timeline(Path(path))
+    c0, c1 = _check_clip(Path(path), record.clip, tl.info.duration)
+    idx = sizing.nearest_frames(tl.times, _pool_targets(c0, c1, record.view_duration, config))
+    return [int(i) for i in idx], [round(float(tl.times[i]), 6) for i in idx]
+
+
+def pool_frames(path: str | Path, record: SampleRecord, config: MTRConfig, cache: Any = None
+                ) -> tuple[Any, list[int], list[float]]:
+    """Decode ``record``'s pool: uint8 ``[N, H, W, 3]``, file frame indices, video times.
+
+    The sampler (:func:`videorl.video.sample_frames`, cache and backends included) drops the last
+    frame of an odd count, because a Qwen *video* needs pairs of frames (temporal patch 2). The pool
+    is never shown as a video: each observation shows its frames as separate images, which the Qwen
+    processors take one at a time. So an odd pool fetches its last frame with a second call, a clip
+    that starts at that frame's target time, at the first call's frame size.
+    """
+    import numpy as np
+
+    from videorl.video import sample_frames
+
+    kw = {"max_pixels": config.max_pixels, "backend": config.backend, "cache": cache}
+    frames, meta = sample_frames(path, clip=record.clip, **kw, **pool_request(record.view_duration, config))
+    c0, c1 = (meta.clip[0], meta.clip[1]) if meta.clip else (0.0, meta.duration)
+    targets = _pool_targets(c0, c1, record.view_duration, config)
+    indices, times = list(meta.frame_indices), list(meta.timestamps)
+    if len(targets) == 1:  # the sampler doubled a single frame
+        return frames[:1], indices[:1], times[:1]
+    if len(targets) == len(frames) + 1:
+        last, lmeta = sample_frames(path, clip=[float(targets[-1]), c1], fps=config.fps,
+                                    size=(meta.height, meta.width), backend=config.backend, cache=cache)
+        frames = np.concatenate([frames, last[:1]])
+        indices.append(lmeta.frame_indices[0])
+        times.append(lmeta.timestamps[0])
+    return frames, indices, times
+
+
 class VideoMTREnv:
     """The Video-MTR environment on one record at a time (see the module docstring).
 
@@ -259,8 +314,6 @@ class VideoMTREnv:
     def reset(self, record: SampleRecord | Sequence[SampleRecord], seed: int | None = None) -> Observation:
         """Start an episode on ``record`` (or, as the original, on ``records[seed % len]``)."""
         from videorl.record import resolve_video
-        from videorl.video import sample_frames
-
         if not isinstance(record, SampleRecord):
             records = list(record)
             if not records:
@@ -270,14 +323,11 @@ class VideoMTREnv:
         problem = Problem.from_record(record)
         relevant = relevant_from_meta(record, cfg)
         path = resolve_video(record, self.video_dir)
-        clip = record.clip
-        length = record.view_duration
-        frames, meta = sample_frames(path, clip=clip, max_pixels=cfg.max_pixels, backend=cfg.backend,
-                                     cache=self.cache, **pool_request(length, cfg))
+        frames, indices, times = pool_frames(path, record, cfg, self.cache)
         self.record, self.frames = record, frames
         off = record.view_offset
-        self.times = [round(t - off, 6) for t in meta.timestamps]
-        self.video_frames = list(meta.frame_indices)
+        self.times = [round(t - off, 6) for t in times]
+        self.video_frames = indices
         if relevant is not None and any(i >= len(frames) for i in relevant):
             raise RecordError(f"relevant_sample_frames {relevant} index past the {len(frames)} pool frames",
                               field="meta.relevant_sample_frames")

@@ -48,17 +48,54 @@ def _layout(text: str, tag: str) -> str | None:
     return None
 
 
-def parse_action(text: Any, pool_size: int) -> Action:
-    """Parse one response against a pool of ``pool_size`` frames; never raises."""
+def _first_block(text: str, tag: str) -> str | None:
+    """Body of ``tag`` in the leftmost match of ``<think>(.*?)</think>\\s*<tag>(.*?)</tag>`` (DOTALL),
+    as ``re.search`` finds it in the raw text: the first ``</think>`` after the first ``<think>``
+    that is followed by whitespace and ``<tag>``, and the body up to the **first** ``</tag>`` after
+    it. The original reads its action from this match once its anchored check passed, so in
+    ``<think>a</think><answer>B</answer><answer>C</answer>`` the answer is ``B``. Linear scans."""
+    start = text.find("<think>")
+    if start < 0:
+        return None
+    open_t, close_t = f"<{tag}>", f"</{tag}>"
+    i = text.find("</think>", start + len("<think>"))
+    while i >= 0:
+        k = i + len("</think>")
+        while k < len(text) and text[k].isspace():
+            k += 1
+        if text.startswith(open_t, k):
+            b = k + len(open_t)
+            e = text.find(close_t, b)
+            return None if e < 0 else text[b:e]  # no close here means none after any later </think>
+        i = text.find("</think>", i + 1)
+    return None
+
+
+_INVALID_LAYOUT = ("the response does not follow <think>...</think> then <answer>...</answer> "
+                   "or <retrieve>start_frame, end_frame</retrieve>. ")
+
+
+def parse_action(text: Any, pool_size: int, *, faithful: bool = False) -> Action:
+    """Parse one response against a pool of ``pool_size`` frames; never raises.
+
+    Both modes decide the action's kind by the anchored layout (:func:`_layout`). The content is the
+    whole anchored block in the fixed mode (so a reply with a second answer block is invalid there:
+    ``B</answer><answer>C`` is not a letter), and the block of the first unanchored match in the
+    faithful mode (:func:`_first_block`, ``B``), as the original reads it.
+    """
     if not isinstance(text, str):
         return Action("invalid", error="the response is not text")
-    body = _layout(text, "answer")
-    if body is not None:
+    kind = "answer" if _layout(text, "answer") is not None else (
+        "retrieve" if _layout(text, "retrieve") is not None else None)
+    if kind is None:
+        return Action("invalid", error=_INVALID_LAYOUT)
+    body = _first_block(text, kind) if faithful else _layout(text, kind)
+    if body is None:  # cannot happen: an anchored match is also an unanchored one
+        return Action("invalid", error=_INVALID_LAYOUT)
+    if faithful:
+        body = body.strip()
+    if kind == "answer":
         return Action("answer", content=body)
-    body = _layout(text, "retrieve")
-    if body is None:
-        return Action("invalid", error="the response does not follow <think>...</think> then <answer>...</answer> "
-                                       "or <retrieve>start_frame, end_frame</retrieve>. ")
     m = _RETRIEVE_RE.match(body)
     try:
         s, e = (int(m.group(1)), int(m.group(2))) if m else (None, None)
@@ -90,6 +127,10 @@ def _float(s: str) -> float | None:
         return None
 
 
+def _has_mark(s: str) -> bool:
+    return "." in s or "," in s
+
+
 def answer_valid(answer: str, ptype: str, n_options: int) -> bool:
     """The original's answer validity rule by problem type (see the module docstring)."""
     a = answer.strip()
@@ -109,9 +150,11 @@ def answer_correct(answer: str, gt: str, ptype: str, *, faithful: bool) -> bool:
         return a == g if faithful else a.upper() == g.upper()
     if ptype == NUMERICAL:
         fa, fg = _float(a), _float(g)
-        if fa is None or fg is None or not (math.isfinite(fa) and math.isfinite(fg)):
+        if fa is None or fg is None:
             return False
-        if faithful and (("." in a) != ("." in g)):
+        if faithful:  # a decimal mark is "." or ","; "inf" equals "inf" (round keeps it)
+            return _has_mark(a) == _has_mark(g) and round(fa, 2) == round(fg, 2)
+        if not (math.isfinite(fa) and math.isfinite(fg)):
             return False
         return round(fa, 2) == round(fg, 2)
     return False if faithful else (normalize_answer(a) == normalize_answer(g) != "")

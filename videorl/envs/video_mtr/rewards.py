@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 
-from videorl.envs.video_mtr.config import GATE_THRESHOLD, MRA_THRESHOLDS
+from videorl.envs.video_mtr.config import GATE_THRESHOLD, MC, MRA_THRESHOLDS
+
+_MRA_DECIMAL = tuple(Decimal(f"{t:.2f}") for t in MRA_THRESHOLDS)
 
 
-def answer_reward(correct: bool, turn: int) -> float:
-    """1 − 0.1·(turn − 1) when correct (1.0, 0.9, 0.8 for turns 1–3), else 0."""
-    return max(0.0, 1.0 - 0.1 * (turn - 1)) if correct else 0.0
+def answer_reward(correct: bool, turn: int, ptype: str = MC, *, faithful: bool = False) -> float:
+    """1 − 0.1·(turn − 1) when correct (1.0, 0.9, 0.8 for turns 1–3), else 0.
+
+    The original discounts **multiple choice only**: a correct numerical answer scores 1.0 at any
+    turn there (``faithful=True``); the fixed mode discounts every type, so answering early pays
+    the same for every question.
+    """
+    if not correct:
+        return 0.0
+    if faithful:  # not clamped: past turn 11 the original's reward goes negative
+        return 1.0 if ptype != MC else 1.0 - 0.1 * (turn - 1)
+    return max(0.0, 1.0 - 0.1 * (turn - 1))
 
 
 def frame_iou(shown: Sequence[int], relevant: Sequence[int]) -> float:
@@ -24,15 +36,21 @@ def frame_iou(shown: Sequence[int], relevant: Sequence[int]) -> float:
 
 
 def mean_relative_accuracy(pred: float, gt: float) -> float:
-    """MRA = mean over θ ∈ {0.50, 0.55, …, 0.95} of 1[|p − g| / |g| < 1 − θ]; g = 0 scores 1 only
-    for p = 0 (the original divides by zero)."""
+    """MRA = mean over θ ∈ {0.50, 0.55, …, 0.95} of 1[|p − g| / |g| < 1 − θ], in exact decimals.
+
+    Both numbers are read as the decimals they print as (``repr``), so boundary cases come out as
+    the definition says: (13, 10) has relative error exactly 0.3, which is not < 1 − 0.70, so MRA
+    is 0.4 (binary doubles give 0.3 < 0.30000000000000004 and 0.5). g = 0 scores 1 for p = 0 and 0
+    otherwise (the original divides by |g| + 1e-8 in float32, which gives the same except for
+    |p| below about 5e-9).
+    """
     if not (math.isfinite(pred) and math.isfinite(gt)):
         return 0.0
     if gt == 0:
         return 1.0 if pred == 0 else 0.0
-    rel = abs(pred - gt) / abs(gt)
-    return sum(1.0 for t in MRA_THRESHOLDS if rel < 1 - t) / len(MRA_THRESHOLDS)
-
+    p, g = Decimal(repr(float(pred))), Decimal(repr(float(gt)))
+    rel = abs(p - g) / abs(g)
+    return sum(1 for t in _MRA_DECIMAL if rel < 1 - t) / len(_MRA_DECIMAL)
 
 
 def answer_gate(rewards: Sequence[float], *, ended_with_answer: bool = True, faithful: bool = False,
