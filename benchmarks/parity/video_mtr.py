@@ -367,7 +367,7 @@ def run_relevant_frames(root: Path, n: int, rng: random.Random) -> Tally:
     with contextlib.redirect_stdout(io.StringIO()):
         vp = load_vision_process(root, decord)
     cases = [(d, sp, rng.choice((30.0, 29.97, 25.0, 24.0))) for d, sp in _real_nextgqa()]
-    while len(cases) < n:
+    for _ in range(n):
         d = rng.choice((rng.uniform(4, 64), rng.uniform(64, 600), 41.0, 64.0, 65.0))
         s = rng.uniform(0, d)
         cases.append((d, [[s, rng.uniform(s, d)]], rng.choice((30.0, 29.97, 25.0, 24.0, 10.0, 2.0, 60.0))))

@@ -32,13 +32,18 @@ Turn rewards (:meth:`Episode.step`)
 - retrieve: IoU_k between the pool indices shown this turn and ``meta["relevant_sample_frames"]``;
   + ``frame_reward`` (0.5) when IoU_k > IoU_prev + 0.001 (prev = latest earlier turn with an IoU,
   turn 0 = the initial frames); no field -> no frame reward;
-- answer: 1 − 0.1·(k − 1) when correct (:func:`answer_correct`), for answer turn k;
+- answer: 1 − 0.1·(k − 1) when correct (:func:`answer_correct`), for answer turn k (the original
+  discounts multiple choice only: faithful mode scores a correct number 1.0 at any turn);
 - optional final frame reward (off by default): ± ``frame_reward`` for final IoU vs initial IoU.
 
 Trajectory rewards: :func:`answer_gate` (per trajectory) then :func:`tool_use_bootstrap` (per batch).
 
 Faithful vs fixed (``faithful=True`` reproduces the original)
 -------------------------------------------------------------
+- the action's content is the first unanchored think/answer (or retrieve) match once the anchored
+  layout matched (``<think>a</think><answer>B</answer><answer>C</answer>`` answers "B"); fixed takes
+  the whole anchored block, which is then invalid;
+- numbers: "," counts as a decimal mark and "inf" equals "inf" in the original;
 - multiple-choice correctness is case-sensitive in the original ("b" is valid but wrong); fixed
   compares upper-cased letters;
 - the answer gate takes the last *positive* turn as "the answer", so a trajectory whose final turn
