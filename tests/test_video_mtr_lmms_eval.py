@@ -91,6 +91,7 @@ def _lmms_eval(fixtures: Path, model_args: str, out: Path, tasks: tuple[str, ...
     return {"results": json.loads(res.read_text())["results"], "log": r.stdout + r.stderr}
 
 
+@pytest.mark.slow
 def test_oracle_episodes_through_the_lmms_eval_cli(fixtures, tmp_path):
     got = _lmms_eval(fixtures, f"policy=oracle,episodes_dir={tmp_path / 'ep'}", tmp_path / "out")
     res = got["results"]

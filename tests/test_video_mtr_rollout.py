@@ -112,3 +112,25 @@ def test_demo_cli_prints_without_log_noise(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert out.startswith("Question: What does the person hold") and "episode total 1.60" in out
     assert "INFO" not in out + err and "Loading weights" not in out + err
+
+
+def test_odd_frame_counts_reach_the_qwen_processor_as_images(tmp_path):
+    """A 41 s video's pool keeps second 40; a retrieve of 3 frames (an odd count) is 3 images, each its
+    own temporal patch in the Qwen processor, and the model answers over them."""
+    from videorl.synth import read_frame_code
+    from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
+
+    make_video(tmp_path / "v41.mp4", duration=41, fps=1, size=(96, 64))
+    rec = SampleRecord(id="odd", video="v41.mp4", duration=41.0, task="mcq", query="q", options=["x", "y"],
+                       answer="A")
+    env = VideoMTREnv(MTRConfig(init_frames=2), video_dir=tmp_path)
+    env.reset(rec)
+    obs = env.step(f"{T}<retrieve>38, 40</retrieve>").observation
+    assert obs.times == [38.0, 39.0, 40.0] and [read_frame_code(f).index for f in obs.frames] == [38, 39, 40]
+    policy = HFPolicy(build_tiny_qwen2_5_vl(tmp_path / "tiny"), max_new_tokens=4)
+    messages = [{"role": "system", "content": env.system_prompt()}, {"role": "user", "content": obs.content()}]
+    images = [p["image"] for p in obs.content() if p["type"] == "image"]
+    prompt = policy.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    grid = policy.processor(text=[prompt], images=images, return_tensors="pt")["image_grid_thw"]
+    assert grid.shape[0] == 3 and grid[:, 0].tolist() == [1, 1, 1]  # one temporal patch per image
+    assert isinstance(policy(messages), str)
