@@ -15,10 +15,11 @@ from videorl.record import RecordError, SampleRecord, load_records
 # ---------------------------------------------------------------------- relevant frames
 
 
-@pytest.mark.parametrize("setting", [{"fps": 2.0}, {"nframes": 8}, {"fps": 3.0, "clip": [0.7, 3.9]}])
+@pytest.mark.parametrize("setting", [{"fps": 2.0}, {"nframes": 8}, {"fps": 3.0, "clip": [0.7, 3.9]}, {}])
 def test_relevant_frames_are_the_sampled_frames_inside_the_span(tmp_path, setting):
     pytest.importorskip("av")
     from videorl.data.relevant_frames import annotate, sampled_frame_times
+    from videorl.envs.video_mtr import MTRConfig, pool_frames
     from videorl.synth import make_video, read_frame_code
     from videorl.video import sample_frames
 
@@ -27,16 +28,56 @@ def test_relevant_frames_are_the_sampled_frames_inside_the_span(tmp_path, settin
     clip = setting.get("clip")
     rec = SampleRecord(id="r", video="v.mp4", duration=v.duration, task="grounding", query="q",
                        spans=[[1.2, 2.6]], clip=clip)  # last frame of the event: 2.6
-    idx, times = sampled_frame_times(v.path, fps=setting.get("fps"), nframes=setting.get("nframes"), clip=clip)
-    frames, meta = sample_frames(v.path, fps=setting.get("fps"), nframes=setting.get("nframes"), clip=clip)
-    assert idx == meta.frame_indices and times == meta.timestamps  # no decode, same frames
+    if "nframes" in setting:  # the old fixed-count sampling: the sampler's frames, even count
+        idx, times = sampled_frame_times(v.path, nframes=setting["nframes"], clip=clip)
+        frames, meta = sample_frames(v.path, nframes=setting["nframes"], clip=clip)
+        assert idx == meta.frame_indices and times == meta.timestamps  # no decode, same frames
+    else:  # the env's pool, decoded by the env's own function
+        frames, _, _ = pool_frames(v.path, rec, MTRConfig(fps=setting.get("fps", 1.0)))
     out = annotate(rec, v.path, fps=setting.get("fps"), nframes=setting.get("nframes"))
     truth = [k for k, f in enumerate(frames) if read_frame_code(f).events_visible[0]]
     assert out.meta["relevant_sample_frames"] == truth and truth
     st = out.meta["relevant_frames_setting"]
     assert st["num_frames"] == len(frames) and st["clip"] == clip and st["nframes"] == setting.get("nframes")
     if setting == {"fps": 2.0}:
-        assert truth == [3, 4, 5]  # samples at 1.5, 2.0, 2.5 s
+        assert truth == [3, 4, 5] and len(frames) == 9  # samples at 1.5, 2.0, 2.5 s; 0 … 4.0 s all kept
+        assert st["fps"] == 2.0 and st["max_frames"] == 64
+    if not setting:
+        assert truth == [2] and len(frames) == 5  # 1 fps: 0 … 4 s; only 2.0 lies in [1.2, 2.6]
+
+
+def test_relevant_frames_last_second_and_long_videos(tmp_path):
+    """A 41 s video: the pool has 41 frames and second 40 is relevant; a 100 s video: 64 frames
+    100/64 s apart. Both with Video-MTR's own indices (worked by hand from its linspace rule)."""
+    pytest.importorskip("av")
+    from videorl.data.relevant_frames import annotate, video_mtr_pool_indices
+    from videorl.envs.video_mtr import MTRConfig, VideoMTREnv
+    from videorl.synth import make_video, read_frame_code
+
+    v = make_video(tmp_path / "a.mp4", duration=41, fps=10, size=(160, 120))
+    rec = SampleRecord(id="a", video="a.mp4", duration=41.0, task="mcq", query="q", options=["x", "y"], answer="A",
+                       spans=[[39.5, 41.0]])
+    out = annotate(rec, v.path)
+    assert out.meta["relevant_sample_frames"] == [40]  # pool times 0, 1, …, 40
+    # the original: 40 frames (floored to even), round(409 * i / 39): i = 36 -> 377.54 -> 378, 38 -> 399 (39.9 s), 39 -> 409
+    assert video_mtr_pool_indices(410, 10.0)[36:] == [378, 388, 399, 409]
+    assert out.meta["video_mtr_relevant_sample_frames"] == [38, 39]
+    env = VideoMTREnv(MTRConfig(), video_dir=tmp_path)
+    env.reset(out)
+    res = env.step("<think>t</think><retrieve>39, 40</retrieve>")
+    assert res.observation.times == [39.0, 40.0] and res.info["iou"] == pytest.approx(0.5)
+    assert [read_frame_code(f).index for f in res.observation.frames] == [390, 400]
+
+    make_video(tmp_path / "b.mp4", duration=100, fps=4, size=(160, 120))
+    rec = SampleRecord(id="b", video="b.mp4", duration=100.0, task="grounding", query="q", spans=[[50.0, 53.2]])
+    out = annotate(rec, tmp_path / "b.mp4")
+    # 64 frames at k * 100 / 64 = 1.5625 k s: 50.0 (k = 32), 51.5625, 53.125 (k = 34)
+    assert out.meta["relevant_sample_frames"] == [32, 33, 34]
+    assert out.meta["relevant_frames_setting"]["num_frames"] == 64
+    # the original: 64 frames, round(399 * i / 63) / 4 s: i = 32 -> 203 (50.75 s), 33 -> 209 (52.25 s)
+    assert out.meta["video_mtr_relevant_sample_frames"] == [32, 33]
+    with pytest.raises(ValueError, match="even"):
+        annotate(rec, tmp_path / "b.mp4", max_frames=63)
 
 
 def test_relevant_frames_cli_and_errors(tmp_path, capsys):

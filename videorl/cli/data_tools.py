@@ -3,7 +3,7 @@
     videorl data overlay RECORDS.jsonl --frames-cache CACHE --spec absolute --out FRAMES.jsonl
     videorl data darkevent RECORDS.jsonl --video-dir VIDEOS --out DIR [--seed 0] [--limit-videos 20]
     videorl data mixvidqa RECORDS.jsonl --video-dir VIDEOS --out DIR [--seed 0] [--chunk 1.5 2.0]
-    videorl data relevant-frames RECORDS.jsonl --video-dir VIDEOS --out OUT.jsonl [--fps 2 | --nframes 32]
+    videorl data relevant-frames RECORDS.jsonl --video-dir VIDEOS --out OUT.jsonl [--fps 1 --max-frames 64 | --nframes 32]
     videorl data import video-r2|versavid|video-r1|lwt235 FILE --out RECORDS.jsonl [--video-dir VIDEOS]
     videorl data export-format video-r2|versavid|video-r1|lwt235 RECORDS.jsonl --out FILE [--without-relevant-frames]
     videorl data select PREDICTIONS.jsonl... --out SELECTED.jsonl (--tau 0.01 | --top-fraction 0.3)
@@ -58,12 +58,15 @@ def add_parsers(sub: Any) -> None:
     mx.add_argument("--chunk", nargs=2, type=float, default=(1.5, 2.0), metavar=("MIN", "MAX"),
                     help="chunk length range in seconds (default 1.5 2.0)")
 
-    rf = sub.add_parser("relevant-frames", help="Video-MTR relevant_sample_frames from our sampler's frame times")
+    rf = sub.add_parser("relevant-frames", help="Video-MTR relevant_sample_frames: indices into the environment's "
+                                               "frame pool, plus Video-MTR's own linspace indices")
     rf.add_argument("records", help="sample records JSONL (records with spans)")
     rf.add_argument("--out", required=True, help="output JSONL (records with meta.relevant_sample_frames)")
-    g = rf.add_mutually_exclusive_group()
-    g.add_argument("--fps", type=float, default=None, help="sampling rate (default 2 when --nframes is not given)")
-    g.add_argument("--nframes", type=int, default=None, help="number of frames (Video-MTR samples up to 64)")
+    rf.add_argument("--fps", type=float, default=None, help="pool rate, MTRConfig.fps (default 1)")
+    rf.add_argument("--max-frames", type=int, default=None,
+                    help="pool cap for long videos, MTRConfig.max_video_frames (default 64, even)")
+    rf.add_argument("--nframes", type=int, default=None,
+                    help="instead of the env's pool: a fixed count with the sampler's even rule (the env refuses it)")
     _common(rf)
 
     im = sub.add_parser("import", help="a reference method's data file -> sample records + report")
@@ -157,9 +160,11 @@ def _relevant(args: argparse.Namespace) -> int:
     from videorl.data.relevant_frames import annotate_file
     from videorl.io import write_json, write_jsonl
 
-    fps = args.fps if args.fps is not None or args.nframes is not None else 2.0
-    records, report = annotate_file(args.records, video_dir=args.video_dir, fps=fps, nframes=args.nframes,
-                                    limit_videos=args.limit_videos, skip_invalid=args.skip_invalid)
+    if args.nframes is not None and (args.fps is not None or args.max_frames is not None):
+        raise SystemExit("videorl data relevant-frames: --nframes excludes --fps and --max-frames")
+    records, report = annotate_file(args.records, video_dir=args.video_dir, fps=args.fps, nframes=args.nframes,
+                                    max_frames=args.max_frames, limit_videos=args.limit_videos,
+                                    skip_invalid=args.skip_invalid)
     out = Path(args.out)
     write_jsonl(out, records)
     write_json(out.with_name(out.name.removesuffix(".jsonl") + ".report.json"), report)

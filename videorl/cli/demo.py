@@ -29,12 +29,11 @@ def run(args: argparse.Namespace) -> int:
     from videorl.doctor import eval_ready
 
     if getattr(args, "mtr", False):
-        from videorl.demo_mtr import run_mtr_demo
-        from videorl.envs.rollout import format_episode
+        from videorl.demo_mtr import format_demo, run_mtr_demo
 
         out = args.out if args.out is not None else default_out()
         logs = run_mtr_demo(out, tiny_model=not args.oracle_only)
-        print("\n\n".join(f"[{lg['policy']}] " + format_episode(lg) for lg in logs))
+        print(format_demo(logs))
         print(f"\nepisode logs: {out.resolve() / 'mtr_episodes.jsonl'}")
         return 0 if logs[0]["success"] else 1
 

@@ -94,7 +94,7 @@ def play_episode(env: VideoMTREnv, record: SampleRecord, policy: Policy) -> dict
         observations.append(obs.text)
     assert env.episode is not None
     out = env.episode.summary()
-    out.update(id=record.id, observations=observations, responses=responses)
+    out.update(id=record.id, observations=observations, responses=responses, pool_times=list(env.times))
     return out
 
 

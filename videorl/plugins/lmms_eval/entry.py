@@ -18,6 +18,7 @@ BACKENDS: dict[str, str] = {
     "videorl_qwen": "videorl.plugins.lmms_eval.qwen.VideorlQwen",
     "videorl_oracle": "videorl.plugins.lmms_eval.oracle.VideorlOracle",
     "videorl_vllm": "videorl.plugins.lmms_eval.vllm.VideorlVllm",
+    "videorl_mtr": "videorl.plugins.lmms_eval.mtr.VideorlMTR",  # Video-MTR episodes (docs/video_mtr.md)
 }
 ALIASES: dict[str, tuple[str, ...]] = {"videorl_qwen": ("videorl_qwen2_5_vl", "videorl_qwen3_vl")}
 

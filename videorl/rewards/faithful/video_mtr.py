@@ -37,6 +37,14 @@ from videorl.rewards.registry import register
 from videorl.target import Target, TargetError
 
 
+def _read_whole(reward: Reward, faithful: bool) -> None:
+    """Faithful: read long responses whole, as the original does (``Reward.read_whole``, where the
+    base class has it; otherwise the base class's usual cut applies)."""
+    read_whole = getattr(reward, "read_whole", None)
+    if read_whole is not None:
+        read_whole(faithful)
+
+
 def _problem(target: Target) -> Problem:
     return Problem("", list(target.options), target.answer or "",
                    problem_type(target.task, target.answer, target.extra))
@@ -55,6 +63,7 @@ class VideoMTRReward(Reward):
         if turn is not None and (not isinstance(turn, int) or turn < 1):
             raise ValueError(f"turn must be a positive integer, got {turn!r}")
         self.faithful = faithful
+        _read_whole(self, faithful)
         self.turn = turn
         self.format_reward = format_reward
 
@@ -62,13 +71,13 @@ class VideoMTRReward(Reward):
         k = self.turn or target.extra.get("turn", 1)
         k = k if isinstance(k, int) and k >= 1 else 1
         problem = _problem(target)
-        act = parse_action(text, 1)
+        act = parse_action(text, 1, faithful=self.faithful)
         if act.kind != "answer":
             return RewardResult(0.0, {"accuracy": 0.0, "format": 0.0}, "invalid: not think then answer")
         if not answer_valid(act.content, problem.ptype, len(problem.options)):
             return RewardResult(0.0, {"accuracy": 0.0, "format": 0.0}, f"invalid answer {act.content[:20]!r}")
         acc = float(answer_correct(act.content, problem.answer, problem.ptype, faithful=self.faithful))
-        total = self.format_reward + answer_reward(bool(acc), k)
+        total = self.format_reward + answer_reward(bool(acc), k, problem.ptype, faithful=self.faithful)
         return RewardResult(total, {"accuracy": acc, "format": 1.0},
                             f"turn {k}: answer {act.content[:20]!r} vs {problem.answer!r}")
 
@@ -84,6 +93,7 @@ class VideoMTRMultiTurnReward(Reward):
     def __init__(self, faithful: bool = False, **env: Any) -> None:
         super().__init__()
         self.config = MTRConfig.from_dict({**env, "faithful": faithful})
+        _read_whole(self, faithful)
 
     def score(self, text: str, target: Target) -> RewardResult:
         mtr = target.extra.get("mtr")
