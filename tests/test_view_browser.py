@@ -9,6 +9,7 @@ Checks, on a page of two runs over coded synthetic videos:
 - the timeline bars sit at the spans' pixel columns: the screenshot is read back and the ground-truth
   and run colours are found at ``left + width * t / duration`` of the SVG (within 2 px);
 - a sample whose video is gone shows the frame-cache frames, and a click seeks to the right frame;
+- ``index.html#sample=<id>`` (the report's failure links) opens that sample;
 - the screenshot is not blank.
 
 With ``VIDEORL_DOCS_IMG=DIR`` the screenshots are also written there (docs/img/ of docs/view.md).
@@ -195,4 +196,9 @@ def test_viewer_in_headless_chromium(page, driver):
     _wait(lambda: d.execute_script("return [...document.querySelectorAll('#frames img')].every(i => i.complete "
                                    "&& i.naturalWidth > 0)"), what="the frame thumbnails to load")
     assert _screenshot(d, "view_frames").std() > 20
+
+    # the report's failure links: index.html#sample=<id> opens that sample
+    d.get(file_url(page) + "#sample=s05")
+    _wait(lambda: d.execute_script("return document.body.dataset.ready"), what="the Bokeh document")
+    _wait(lambda: d.execute_script("return document.body.dataset.sample") == "s05", what="sample s05 from the URL")
     assert time.monotonic() - t_start < 60
