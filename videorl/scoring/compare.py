@@ -37,6 +37,9 @@ from videorl.scoring.metrics import metrics_for
 HEADLINE = {"grounding": "mIoU", "mcq": "accuracy", "grounded_qa": "Acc@GQA", "open_qa": "accuracy"}
 """The metric ``videorl compare --plot`` draws the per-sample deltas of."""
 CI_METHODS = ("BCa", "percentile", "basic")
+CONTINUOUS = frozenset({"mIoU", "mIoP"})
+"""Metrics that are means of a continuous per-sample value (never given a McNemar test, even when every
+sample happens to score 0 or 100)."""
 
 
 @dataclass
@@ -154,7 +157,7 @@ def _per_id(rows: list[tuple[str, dict[str, Any], dict[str, Any]]], metric: str)
 
 def compare_metric(metric: str, a: Sequence[float], b: Sequence[float], **kw: Any) -> MetricDelta:
     """One metric's paired comparison (values per shared id, in percent)."""
-    binary = all(v in (0.0, 100.0) for v in (*a, *b))
+    binary = metric not in CONTINUOUS and all(v in (0.0, 100.0) for v in (*a, *b))
     delta, lo, hi = bootstrap_delta(a, b, **kw)
     out = MetricDelta(metric, len(a), math.fsum(a) / len(a), math.fsum(b) / len(b), delta, lo, hi, binary)
     if binary:
