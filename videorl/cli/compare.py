@@ -124,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
 def _names(paths: list[Path]) -> list[str]:
     """Short distinct names for the runs: file stems, made unique with their parent folder."""
     stems = [p.name.removesuffix(".jsonl") for p in paths]
-    if len(set(stems)) == len(stems):
-        return stems
-    return [f"{p.parent.name}/{s}" if stems.count(s) > 1 else s for p, s in zip(paths, stems, strict=True)]
+    if len(set(stems)) < len(stems):
+        stems = [f"{p.parent.name}/{s}" if stems.count(s) > 1 else s for p, s in zip(paths, stems, strict=True)]
+    if len(set(stems)) < len(stems):  # the same file twice, or the same folder names: number them
+        stems = [f"{s} ({k + 1})" for k, s in enumerate(stems)]
+    return stems
