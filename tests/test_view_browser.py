@@ -165,6 +165,10 @@ def test_viewer_in_headless_chromium(page, driver):
 
     # the bars sit at the spans' pixel columns (read back from the screenshot)
     d.execute_script("document.getElementById('player').pause(); document.getElementById('playhead').remove();")
+    _wait(lambda: d.execute_script("return !arguments[0].seeking && arguments[0].readyState >= 2", player),
+          what="the player to show the frame")
+    if os.environ.get("VIDEORL_DOCS_IMG"):  # a picture for the docs: let the player settle (no loading spinner)
+        time.sleep(1.5)
     img = _screenshot(d, "view")
     assert img.std() > 20  # not blank
     svg = d.execute_script("const r = document.getElementById('tl-svg').getBoundingClientRect(); "

@@ -90,7 +90,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="skip records with a clip when no frame cache is given (default: error)")
         sp.add_argument("--strict-videos", action="store_true",
                         help="fail when any video file does not exist (the same as --max-failures 0, the default)")
-        sp.add_argument("--max-failures", default="0%", metavar="PCT%%|N",
+        sp.add_argument("--max-failures", default="0%", metavar="PCT%|N",
                         help="how many records may have a missing video file (checked before anything is "
                              "written or extracted): a percent (5%%) or a count (12); default 0%%. Re-running "
                              "with --frames-cache resumes: frames already extracted are reused")
