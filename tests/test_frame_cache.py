@@ -148,6 +148,9 @@ def test_cli_build_resume_and_verify(tmp_path, video, capsys):
     recs = _records(tmp_path, [("v.mp4", None), ("v.mp4", [0.5, 1.5]), ("junk.mp4", None), ("gone.mp4", None)])
     args = ["frames", "build", str(recs), "--cache-dir", str(tmp_path / "c"), "--video-dir", str(tmp_path),
             "--fps", "2", "--min-pixels", "3136", "--max-pixels", "19200"]
+    assert cli_main(args) == 2  # gone.mp4 is missing: stop before any decode (default --max-failures 0%)
+    assert "gone.mp4" in capsys.readouterr().err and not (tmp_path / "c" / "build_report.json").exists()
+    args += ["--max-failures", "1"]  # one missing file allowed, but junk.mp4 fails to decode too
     assert cli_main(args) == 1  # two failures, the rest built
     report = json.loads((tmp_path / "c" / "build_report.json").read_text())
     assert (report["videos"], report["built"], report["cached"], report["failed"]) == (4, 2, 0, 2)

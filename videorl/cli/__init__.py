@@ -32,6 +32,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "plot": ("videorl.cli.plot", "draw pictures: a timeline of sampled frames, ground truth and predictions"),
     "report": ("videorl.cli.report", "an evaluation report from `score --per-sample` output: PNG plots and HTML"),
     "export": ("videorl.cli.export", "merge a LoRA adapter and write a complete Hugging Face folder"),
+    "compare": ("videorl.cli.compare", "paired comparison of runs: metric deltas with bootstrap CIs, exact McNemar tests"),
+    "view": ("videorl.cli.view", "a static HTML viewer of runs: each sample's video, spans, model text and scores"),
 }
 
 

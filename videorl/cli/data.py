@@ -89,7 +89,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         sp.add_argument("--skip-clipped", action="store_true",
                         help="skip records with a clip when no frame cache is given (default: error)")
         sp.add_argument("--strict-videos", action="store_true",
-                        help="fail when a video file does not exist (default: warn and count)")
+                        help="fail when any video file does not exist (the same as --max-failures 0, the default)")
+        sp.add_argument("--max-failures", default="0%", metavar="PCT%|N",
+                        help="how many records may have a missing video file (checked before anything is "
+                             "written or extracted): a percent (5%%) or a count (12); default 0%%. Re-running "
+                             "with --frames-cache resumes: frames already extracted are reused")
         sp.add_argument("--overlay", default=None, metavar="SPEC",
                         help="draw timestamps/subtitles on the extracted frames (needs --frames-cache): absolute, "
                              "relative, and/or subtitles:PATH joined with '+' (see docs/data.md)")
@@ -159,7 +163,25 @@ def _prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_export_videos(args: argparse.Namespace) -> int:
+    """Fail fast (exit 2) when more records lack their video file than ``--max-failures`` allows."""
+    import sys
+
+    from videorl.predict.guard import FailureBudget, MissingVideos, check_videos
+    from videorl.record import read_records
+
+    budget = FailureBudget() if args.strict_videos else FailureBudget.parse(args.max_failures)
+    try:
+        check_videos([rec for _, rec, _ in read_records(args.records)], args.video_dir, budget=budget)
+    except MissingVideos as err:
+        print(f"videorl data export: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
+    if _check_export_videos(args):
+        return 2
     kw = {"name": args.name, "style": args.style, "video_dir": args.video_dir, "frames_cache": args.frames_cache,
           "fps": args.fps, "max_pixels": args.max_pixels, "min_pixels": args.min_pixels, "skip_clipped": args.skip_clipped,
           "strict_videos": args.strict_videos, "overlay": args.overlay}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -30,13 +31,20 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("frames", help="build and verify the decoded-frame cache",
                               description="Decode each record's video (or clip) once into a frame cache.")
     sub = p.add_subparsers(dest="frames_command", metavar="ACTION")
-    b = sub.add_parser("build", help="decode the videos of a records file into the cache (resumable)")
+    b = sub.add_parser("build", help="decode the videos of a records file into the cache (resumable)",
+                       description="Decode each record's video (or clip) once into the cache. Before any decode, "
+                                   "missing video files stop the build (beyond --max-failures) with the rule "
+                                   "relative paths follow; an interrupted build resumes where it stopped.")
     b.add_argument("records", type=Path, help="JSONL file of sample records")
     b.add_argument("--cache-dir", type=Path, required=True, help="cache folder")
     b.add_argument("--video-dir", type=Path, default=None, help="folder for relative video paths")
     b.add_argument("--workers", type=int, default=1, help="decoding processes (1 = in this process)")
     b.add_argument("--report", type=Path, default=None,
                    help="JSON report of the build, with failures (default <cache-dir>/build_report.json)")
+    b.add_argument("--max-failures", default="0%", metavar="PCT%|N",
+                   help="exit non-zero (after the report is written) when more video clips fail than this: a "
+                        "percent (5%%) or a count (12); missing video files are checked before any decode "
+                        "(default 0%%). Re-running resumes: cached clips are not decoded again")
     _sampling_args(b)
     b.set_defaults(func=run_build)
     v = sub.add_parser("verify", help="check cache entries (sidecar, shapes, readable files)")
@@ -56,15 +64,23 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
             "backend": args.backend}
 
 
-def _jobs(args: argparse.Namespace) -> tuple[list[tuple[str, list[float] | None, list[str], float]], list[dict]]:
+def _jobs(args: argparse.Namespace, budget=None) -> tuple[list[tuple[str, list[float] | None, list[str], float]],
+                                                       list[dict]]:
     """Unique (video, clip) pairs of the records file, with their record ids and the longest record
-    duration (checked against the decodable stream); invalid lines as failures."""
+    duration (checked against the decodable stream); invalid lines as failures. With ``budget``
+    (a :class:`~videorl.predict.guard.FailureBudget`), missing video files beyond it raise
+    :class:`~videorl.predict.guard.MissingVideos` before anything is decoded."""
     from videorl.record import RecordError, read_records, resolve_video
 
     errors: list[RecordError] = []
     jobs: dict[tuple[str, tuple | None], list[str]] = {}
     durations: dict[tuple[str, tuple | None], float] = {}
-    for _, rec, _ in read_records(args.records, skip_invalid=True, errors=errors):
+    records = [rec for _, rec, _ in read_records(args.records, skip_invalid=True, errors=errors)]
+    if budget is not None:
+        from videorl.predict.guard import check_videos
+
+        check_videos(records, args.video_dir, budget=budget)
+    for rec in records:
         key = (str(resolve_video(rec, args.video_dir)), tuple(rec.clip) if rec.clip else None)
         jobs.setdefault(key, []).append(rec.id)
         durations[key] = max(durations.get(key, 0.0), float(rec.duration))
@@ -91,13 +107,19 @@ def run_build(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from videorl.io import write_json
+    from videorl.predict.guard import FailureBudget, MissingVideos
     from videorl.video.cache import FrameCache
     from videorl.video.errors import VideoError
 
     t0 = time.time()
+    budget = FailureBudget.parse(args.max_failures)
     settings = _settings(args)
     cache = FrameCache(args.cache_dir, format=args.format)
-    jobs, failures = _jobs(args)
+    try:
+        jobs, failures = _jobs(args, budget)
+    except MissingVideos as err:
+        print(f"videorl frames build: error: {err}", file=sys.stderr)
+        return 2
     counts = {"built": 0, "cached": 0}
     todo = []
     for video, clip, ids, duration in jobs:
@@ -142,7 +164,11 @@ def run_build(args: argparse.Namespace) -> int:
           f"{len(failures)} failed (report: {report_path})")
     for f in failures[:20]:
         print(f"  FAILED {f['error']}")
-    return 1 if failures else 0
+    if not budget.allows(len(failures), len(jobs) + sum(1 for f in failures if f["video"] is None)):
+        print(f"videorl frames build: error: {len(failures)} failed, more than --max-failures {budget} "
+              f"(report: {report_path})", file=sys.stderr)
+        return 1
+    return 0
 
 
 def run_verify(args: argparse.Namespace) -> int:

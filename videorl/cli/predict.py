@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--ray-actors", type=int, default=None, help="model actors (default: one per GPU, else 1)")
     p.add_argument("--timings", type=Path, default=None, metavar="OUT.json",
                    help="write where the time went (decode / processor / generate spans, idle fraction)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run: keep the rows OUT.partial (or OUT) already holds, redo failed "
+                        "ones, predict the rest (rows are appended and flushed per batch; OUT appears when done)")
+    p.add_argument("--max-failures", default="0%", metavar="PCT%|N",
+                   help="exit non-zero (after writing every row) when more rows fail than this: a percent of the "
+                        "rows (5%%) or a count (12); also checked for missing videos before the model loads "
+                        "(default 0%%)")
     p.add_argument("--plot", type=Path, default=None, metavar="DIR",
                    help="also draw timeline plots of the predictions (`plot` extra) into DIR")
     p.set_defaults(func=run)
@@ -79,6 +87,7 @@ def _key_value(text: str) -> tuple[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from videorl.io import write_json
     from videorl.predict.core import predict
+    from videorl.predict.guard import FailureBudget, MissingVideos, TooManyFailures
 
     if args.records is None and args.video is None:
         raise ValueError("give a records JSONL file, or --video and --query")
@@ -100,13 +109,26 @@ def run(args: argparse.Namespace) -> int:
         options["vllm_kwargs"] = dict(args.vllm_arg)
     if args.ray:
         options.update(ray_address=args.ray_address, ray_actors=args.ray_actors)
-    rows, timings = predict(args.model, args.records, video=args.video, query=args.query, output=output,
-                            ray=args.ray, return_timings=True, **options)
+    budget = FailureBudget.parse(args.max_failures)
+    if args.resume and output is None:
+        raise ValueError("--resume needs an output file (-o)")
+    try:
+        rows, timings = predict(args.model, args.records, video=args.video, query=args.query, output=output,
+                                ray=args.ray, return_timings=True, resume=args.resume, max_failures=budget,
+                                **options)
+    except (MissingVideos, FileExistsError) as err:  # before the model loads: nothing written
+        print(f"videorl predict: error: {err}", file=sys.stderr)
+        return 2
+    except TooManyFailures as err:  # every row is written, then the run reports failure
+        print(f"videorl predict: error: {err}", file=sys.stderr)
+        return 1
+    failed = sum(1 for r in rows if (r.get("predict") or {}).get("error"))
     if output is None:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
     else:
-        print(f"{len(rows)} predictions -> {output}")
+        print(f"{len(rows)} predictions -> {output}" + (f" ({failed} failed, within --max-failures {budget})"
+                                                       if failed else ""))
     if args.timings is not None:
         write_json(args.timings, timings.to_dict())
         print(f"timings -> {args.timings} (model idle {100 * timings.idle_fraction:.0f}% of {timings.wall:.1f} s)")

@@ -7,20 +7,28 @@ For every row with a temporal score (``grounding`` and ``grounded_qa``: ``scores
 - ``iou_hist.png``: the IoU of the samples with a parsed span, ten bins of 0.1;
 - ``miou_by_duration.png``: mIoU (failures count as 0, like the metric) by the duration the model
   saw, in buckets 0-15, 15-30, 30-60, 60-120, 120+ s, with the count over each bar;
-- ``index.html``: the summary table of every task (:func:`videorl.cli.score.summarize`), the plots,
-  and up to ``examples`` parse failures (id, query, the model's text).
+- ``index.html``: the summary table of every task (:func:`videorl.cli.score.summarize`; numbers with
+  2 decimals, counts as integers), the plots, and up to ``examples`` failures (parse failures and rows
+  whose video could not be used: id, query, the model's text or the error), each id linking to the
+  sample in the viewer;
+- ``view/``: the ``videorl view`` folder of these rows (:mod:`videorl.view`; when Bokeh is installed,
+  the ``view`` extra), which the failures link to (``view/index.html#sample=<id>``).
 """
 
 from __future__ import annotations
 
 import html
+import logging
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from videorl.plots.common import new_figure, save_png
 
+log = logging.getLogger(__name__)
 BUCKETS = (0.0, 15.0, 30.0, 60.0, 120.0, float("inf"))
 
 
@@ -50,8 +58,31 @@ def duration_buckets(rows: Sequence[dict[str, Any]]) -> list[tuple[str, int, flo
     return out
 
 
-def write_report(rows: Sequence[dict[str, Any]], out_dir: str | os.PathLike, *, examples: int = 10) -> list[Path]:
-    """Write the plots and ``index.html`` into ``out_dir``; returns the files written."""
+def fmt_number(value: Any, name: str = "") -> str:
+    """A table cell: counts as integers, metrics with 2 decimals, ``n/a`` for an undefined metric."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if name == "count" or isinstance(value, int):
+        return f"{int(value):,}"
+    return f"{float(value):.2f}"
+
+
+def _is_failure(row: dict[str, Any]) -> bool:
+    return (row.get("scores") or {}).get("parse_fail", 0) >= 100 or bool((row.get("predict") or {}).get("error"))
+
+
+CSS = """body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#222;max-width:1100px;margin:16px auto;
+padding:0 16px}h1{font-size:22px}h2{font-size:17px;margin-top:24px}table{border-collapse:collapse;margin:8px 0}
+th,td{border:1px solid #ddd;padding:4px 8px;vertical-align:top}th{background:#f3f3f3;text-align:left}
+td.num{text-align:right;font-variant-numeric:tabular-nums}pre{white-space:pre-wrap;margin:0;max-width:560px}
+img{max-width:100%;margin:4px 8px 4px 0;border:1px solid #eee}.err{color:#b00}"""
+
+
+def write_report(rows: Sequence[dict[str, Any]], out_dir: str | os.PathLike, *, examples: int = 10,
+                 viewer: bool = True, video_dir: str | os.PathLike | None = None,
+                 name: str = "run") -> list[Path]:
+    """Write the plots, ``index.html`` and (``viewer``, when Bokeh is installed) ``view/`` into ``out_dir``;
+    returns the files written."""
     from videorl.cli.score import summarize
     from videorl.io import atomic_write
 
@@ -94,19 +125,45 @@ def write_report(rows: Sequence[dict[str, Any]], out_dir: str | os.PathLike, *, 
         save_png(fig, written[-1])
 
     summary = summarize([(r["task"], r, r["scores"]) for r in rows])
-    table = "".join(
-        f"<tr><td>{html.escape(task)}</td>" + "".join(
-            f"<td>{html.escape(k)}: {'n/a' if v is None else v}</td>" for k, v in entry.items()) + "</tr>"
-        for task, entry in summary.items())
-    fails = [r for r in rows if (r.get("scores") or {}).get("parse_fail", 0) >= 100][:examples]
+    tables = []
+    for task, entry in summary.items():
+        names = ["count", *[k for k in entry if k != "count"]]
+        tables.append("<table><tr><th>task</th>" + "".join(f"<th>{html.escape(k)}</th>" for k in names) + "</tr>"
+                      f"<tr><td>{html.escape(task)}</td>" + "".join(
+                          f"<td class='num'>{fmt_number(entry[k], k)}</td>" for k in names) + "</tr></table>")
+    view_index = None
+    if viewer:
+        try:
+            import bokeh  # noqa: F401
+        except ImportError:
+            log.info("videorl report: no viewer (pip install 'videorl[view]' for one)")
+        else:
+            from videorl.view.page import build_viewer
+
+            view_index = build_viewer([(name, [(r["task"], r, r["scores"]) for r in rows])], out / "view",
+                                      video_dir=video_dir, title=f"videorl view: {name}")
+            written.append(view_index)
+    all_fails = [r for r in rows if _is_failure(r)]
+    fails = all_fails[:examples]
+
+    def link(rid: str) -> str:
+        text = html.escape(rid)
+        if view_index is None:
+            return text
+        return f"<a href='view/index.html#sample={quote(rid, safe='')}'>{text}</a>"
+
     fail_html = "".join(
-        f"<tr><td>{html.escape(str(r['id']))}</td><td>{html.escape(r.get('query', ''))}</td>"
-        f"<td><pre>{html.escape(str(r.get('prediction', '')))}</pre></td></tr>" for r in fails)
-    imgs = "".join(f'<img src="{p.name}" alt="{p.stem}">' for p in written)
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>videorl report</title></head><body>"
-            f"<h1>videorl report</h1><table border='1'>{table}</table><h2>Plots</h2>{imgs}"
-            f"<h2>Parse failures (first {len(fails)})</h2>"
-            f"<table border='1'><tr><th>id</th><th>query</th><th>model output</th></tr>{fail_html}</table>"
+        f"<tr><td>{link(str(r['id']))}</td><td>{html.escape(str(r.get('query', '')))}</td><td>"
+        + (f"<span class='err'>{html.escape(str(r['predict']['error']))}</span>"
+           if (r.get("predict") or {}).get("error") else f"<pre>{html.escape(str(r.get('prediction', '')))}</pre>")
+        + "</td></tr>" for r in fails)
+    imgs = "".join(f'<img src="{p.name}" alt="{p.stem}">' for p in written if p.suffix == ".png")
+    viewer_line = ("<p>Browse every sample (video, spans, model text): <a href='view/index.html'>the viewer</a>.</p>"
+                   if view_index is not None else "")
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>videorl report</title><style>{CSS}</style>"
+            f"</head><body><h1>videorl report</h1><p>{len(rows):,} rows.</p>{viewer_line}{''.join(tables)}"
+            f"<h2>Plots</h2>{imgs}<h2>Failures ({len(fails)} of {len(all_fails):,} shown)</h2>"
+            f"<table><tr><th>id</th><th>query</th><th>model output or error</th></tr>{fail_html}</table>"
             f"</body></html>\n")
     with atomic_write(out / "index.html") as fh:
         fh.write(page)

@@ -21,6 +21,10 @@ from typing import Any
 from videorl.plots.common import new_figure, save_png
 
 LEFT, WIDTH = 0.08, 0.88
+STRIP = (0.58, 0.90)
+"""The frame strip's bottom and top, as fractions of a panel's height (its title goes above)."""
+BARS = (0.2, 0.55)
+"""The bars' bottom and top (tick labels and the x-label go below)."""
 PANEL_INCHES = 2.2
 DPI = 100
 GT_COLOUR = "#2ca02c"
@@ -53,7 +57,9 @@ def thumbnails(row: dict[str, Any], video_dir: str | os.PathLike | None = None, 
 def _panel(fig: Any, bottom: float, height: float, rows: list[dict[str, Any]], frames: Any) -> None:
     first = rows[0]
     t0, t1 = axis_range(first)
-    strip = fig.add_axes((LEFT, bottom + 0.55 * height, WIDTH, 0.38 * height))
+    # fixed layout: the strip's title stays inside the panel's top and the bars' tick labels and x-label
+    # inside its bottom (no clipping at the figure's edges, no overlap with the next panel)
+    strip = fig.add_axes((LEFT, bottom + STRIP[0] * height, WIDTH, (STRIP[1] - STRIP[0]) * height))
     strip.set_xlim(t0, t1)
     strip.set_ylim(0, 1)
     strip.set_axis_off()
@@ -64,7 +70,7 @@ def _panel(fig: Any, bottom: float, height: float, rows: list[dict[str, Any]], f
         for img, t in zip(images, times, strict=True):
             strip.imshow(img, extent=(t, min(t + width, t1), 0, 1), aspect="auto", interpolation="nearest")
         strip.set_xlim(t0, t1)
-    bars = fig.add_axes((LEFT, bottom + 0.12 * height, WIDTH, 0.4 * height))
+    bars = fig.add_axes((LEFT, bottom + BARS[0] * height, WIDTH, (BARS[1] - BARS[0]) * height))
     bars.set_xlim(t0, t1)
     labels = ["truth"]
     for s, e in first.get("spans") or []:

@@ -5,6 +5,8 @@
 - :mod:`videorl.predict.decode`: the decode pool ahead of the model (one decode per video, bounded).
 - :mod:`videorl.predict.hf`: the batched Hugging Face engine (also behind lmms-eval's ``videorl_qwen``).
 - :mod:`videorl.predict.run`: the batched loop and its timings.
+- :mod:`videorl.predict.guard`: missing videos checked before the model loads, ``--max-failures``, and the
+  append-only ``OUT.partial`` that ``--resume`` continues (also used by ``frames build`` and ``data export``).
 - :mod:`videorl.predict.ray_data`: the same pipeline on Ray Data (``--ray``).
 - :mod:`videorl.predict.vllm`: the vLLM engine (``--backend vllm``, lmms-eval's ``videorl_vllm``).
 

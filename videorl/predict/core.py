@@ -148,15 +148,30 @@ def to_row(result: GenResult, opts: PredictOptions) -> dict[str, Any]:
 def predict(model: str, records: str | os.PathLike | Iterable[SampleRecord] | None = None, *,
             video: str | os.PathLike | None = None, query: str | None = None, output: str | os.PathLike | None = None,
             engine: Any = None, ray: bool = False, return_timings: bool = False,
-            progress: bool = True, **options: Any) -> list[dict[str, Any]] | tuple[list[dict[str, Any]], Timings]:
+            progress: bool = True, resume: bool = False, max_failures: Any = None,
+            **options: Any) -> list[dict[str, Any]] | tuple[list[dict[str, Any]], Timings]:
     """Predict on ``records`` (a JSONL path or records) or on one ``video`` and ``query``.
 
     ``options`` are the fields of :class:`PredictOptions` (``num_samples``, ``temperature``,
     ``batch_size``, ``workers``, ``backend``, ``fps``, ...). Returns the prediction rows (module
-    docstring) and writes them to ``output`` atomically when given. ``engine`` reuses a loaded
-    :class:`~videorl.predict.hf.QwenEngine`; ``ray`` runs on Ray Data (:mod:`videorl.predict.ray_data`).
+    docstring). ``engine`` reuses a loaded :class:`~videorl.predict.hf.QwenEngine`; ``ray`` runs on
+    Ray Data (:mod:`videorl.predict.ray_data`).
+
+    With ``output``, finished rows are appended to ``OUT.partial`` and flushed per batch; the complete
+    run is written to ``output`` in input order, atomically (:class:`videorl.predict.guard.PartialRun`).
+    ``resume`` skips the rows an earlier, interrupted run finished (rows that failed are redone).
+    ``max_failures`` (``"0%"``, ``"5%"``, a row count; default None: no limit) checks the videos exist
+    before the model is loaded (:func:`videorl.predict.guard.check_videos`) and raises
+    :class:`~videorl.predict.guard.TooManyFailures` after writing when more rows failed.
     """
-    from videorl.io import write_jsonl
+    from videorl.predict.guard import (
+        FailureBudget,
+        PartialRun,
+        TooManyFailures,
+        check_videos,
+        failure_report,
+        row_key,
+    )
 
     opts = PredictOptions(model=str(model), **options).check()
     if (records is None) == (video is None):
@@ -170,27 +185,82 @@ def predict(model: str, records: str | os.PathLike | Iterable[SampleRecord] | No
     if not recs:
         raise ValueError("no records to predict on")
     jobs = make_jobs(recs, opts)
-    if ray:
-        from videorl.predict.ray_data import run_on_ray
+    partial = PartialRun(output) if output is not None else None
+    done: dict[tuple[str, int], dict[str, Any]] = {}
+    if partial is not None:
+        wanted = {(job.tag[0].id, job.tag[1]): job for job in jobs}
+        for row in partial.load(resume):
+            key = row_key(row)
+            if key in wanted and not (row.get("predict") or {}).get("error"):
+                _check_resumable(row, wanted[key], opts, partial.path)
+                done[key] = row
+    todo = [job for job in jobs if (job.tag[0].id, job.tag[1]) not in done]
+    budget = None if max_failures is None else FailureBudget.parse(max_failures)
+    if budget is not None:
+        todo_recs = list({id(job.tag[0]): job.tag[0] for job in todo}.values())
+        check_videos(todo_recs, opts.video_dir, budget=budget, total=len(recs))
+    new_rows: dict[tuple[str, int], dict[str, Any]] = {}
 
-        results, timings = run_on_ray(jobs, opts)
-    elif opts.backend == "vllm":
-        from videorl.predict.vllm import VllmEngine
+    def on_results(results: list[GenResult]) -> None:
+        rows = [to_row(r, opts) for r in results]
+        for row in rows:
+            new_rows[row_key(row)] = row
+        if partial is not None:
+            partial.append(rows)
 
-        eng = engine or VllmEngine(opts.model, tensor_parallel_size=opts.tensor_parallel_size, dtype=opts.dtype,
-                                   **(opts.vllm_kwargs or {}))
-        results, timings = eng.run(jobs, opts)
-    else:
-        from videorl.predict.hf import QwenEngine
-        from videorl.predict.run import generate_jobs
+    if partial is not None:
+        partial.start(list(done.values()))
+    timings = Timings()
+    try:
+        if not todo:
+            log.info("videorl predict: every row is already done")
+        elif ray:
+            from videorl.predict.ray_data import run_on_ray
 
-        eng = engine or QwenEngine(opts.model, device=opts.device, dtype=opts.dtype,
-                                   attn_implementation=opts.attn_implementation)
-        results, timings = generate_jobs(eng, eng.sampling(**opts.sampling_settings()), jobs,
-                                         batch_size=opts.batch_size, workers=opts.workers,
-                                         system_prompt=opts.system_prompt, progress=progress)
-    rows = [to_row(r, opts) for r in results]
-    if output is not None:
-        write_jsonl(output, rows)
-        log.info("videorl predict: %d rows -> %s", len(rows), output)
+            results, timings = run_on_ray(todo, opts)
+            on_results(results)
+        elif opts.backend == "vllm":
+            from videorl.predict.vllm import VllmEngine
+
+            eng = engine or VllmEngine(opts.model, tensor_parallel_size=opts.tensor_parallel_size, dtype=opts.dtype,
+                                       **(opts.vllm_kwargs or {}))
+            results, timings = eng.run(todo, opts)
+            on_results(results)
+        else:
+            from videorl.predict.hf import QwenEngine
+            from videorl.predict.run import generate_jobs
+
+            eng = engine or QwenEngine(opts.model, device=opts.device, dtype=opts.dtype,
+                                       attn_implementation=opts.attn_implementation)
+            _, timings = generate_jobs(eng, eng.sampling(**opts.sampling_settings()), todo,
+                                       batch_size=opts.batch_size, workers=opts.workers,
+                                       system_prompt=opts.system_prompt, progress=progress, on_results=on_results)
+    finally:
+        if partial is not None:
+            partial.close()
+    order = [(job.tag[0].id, job.tag[1]) for job in jobs]
+    rows = [done[k] if k in done else new_rows[k] for k in order]
+    if partial is not None:
+        partial.finish(rows)
+        log.info("videorl predict: %d rows (%d from an earlier run) -> %s", len(rows), len(done), output)
+    if budget is not None:
+        failed = [(str(r["id"]), r["predict"]["error"]) for r in rows if (r.get("predict") or {}).get("error")]
+        if not budget.allows(len(failed), len(rows)):
+            raise TooManyFailures(failure_report(failed, len(rows), budget, output or "the returned rows"))
     return (rows, timings) if return_timings else rows
+
+
+_RESUME_FIELDS = ("model", "backend", "temperature", "sampling", "prompt", "seed")
+
+
+def _check_resumable(row: dict[str, Any], job: GenJob, opts: PredictOptions, source: Any) -> None:
+    """An earlier run's row may stand in for this run's only when it was made the same way."""
+    info = row.get("predict") or {}
+    now = {"model": opts.model, "backend": opts.backend, "temperature": opts.temperature,
+           "sampling": {k: v for k, v in opts.sampling_settings().items() if k != "frame_cache"},
+           "prompt": job.prompt, "seed": job.seed}
+    for name in _RESUME_FIELDS:
+        if info.get(name) != now[name]:
+            raise ValueError(f"cannot resume from {source}: row {row.get('id')!r} was made with {name} "
+                             f"{info.get(name)!r}, this run uses {now[name]!r}; resume with the same settings, "
+                             f"or write to another --output")

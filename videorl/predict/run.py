@@ -99,11 +99,15 @@ class Timings:
 def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_size: int = 8, workers: int = 1,
                   ahead: int | None = None, system_prompt: str | None = None,
                   inputs_fn: Callable[[list[GenJob], list[tuple[Any, Any]]], Any] | None = None,
-                  progress: bool = True, desc: str = "predict") -> tuple[list[GenResult], Timings]:
+                  progress: bool = True, desc: str = "predict",
+                  on_results: Callable[[list[GenResult]], None] | None = None) -> tuple[list[GenResult], Timings]:
     """Run every job (module docstring); return results in job order and the run's :class:`Timings`.
 
     ``inputs_fn(jobs, videos)`` builds a batch's model inputs (default: the engine's chat
-    template with ``system_prompt``, then its padded processor call)."""
+    template with ``system_prompt``, then its padded processor call). ``on_results(results)`` is
+    called with each batch's results as soon as it is generated (and with each failed job), in
+    processing order: ``videorl predict`` appends them to its output there, so a kill loses at most
+    the batch in flight."""
     from tqdm import tqdm
 
     if batch_size < 1:
@@ -137,8 +141,12 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
         timings.generate += t2 - t1
         timings.events += [("processor", t0 - t_start, t1 - t_start), ("generate", t1 - t_start, t2 - t_start)]
         timings.batches += 1
+        done = []
         for (i, _, meta), text in zip(rows, out, strict=True):
             results[i] = GenResult(jobs[i], text, meta)
+            done.append(results[i])
+        if on_results is not None:
+            on_results(done)
         bar.update(len(rows))
 
     t_wait = time.perf_counter()
@@ -150,6 +158,8 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
         if item.error is not None:
             log.warning("videorl predict: %s failed, its rows score as failures: %s", jobs[i].video, item.error)
             results[i] = GenResult(jobs[i], "", None, f"{type(item.error).__name__}: {item.error}")
+            if on_results is not None:
+                on_results([results[i]])
             bar.update(1)
         else:
             if batch and (jobs[batch[0][0]].max_new_tokens, jobs[batch[0][0]].temperature) != \
