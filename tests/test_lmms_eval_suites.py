@@ -156,6 +156,24 @@ def build_fixtures(root: Path) -> dict[str, list[str]]:
                      "option": [f"{L}. activity {L}" for L in LETTERS], "answer": str(i + 1)})
     _write(data, "egoschema_subset", rows)
     tasks["egoschema_subset"] = ["egoschema_subset_r1"]
+
+    # MMVU (val): choices dict, answer letter; the category is the video's folder
+    rows = []
+    for i in range(3):
+        _place(mcq[i], hf / "mmvu" / "videos" / "Biology" / f"mv{i}.mp4")
+        rows.append({"id": f"mv{i}", "video_path": f"videos/Biology/mv{i}.mp4", "question": "which?",
+                     "question_type": "multiple-choice", "choices": {L: f"choice {L}" for L in LETTERS},
+                     "answer": LETTERS[i]})
+    _write(data, "mmvu_val", rows)
+    tasks["mmvu"] = ["mmvu_val_r1"]
+
+    # Video-MMMU: one multiple-choice question per track; id "<split>_<Subject>_<n>" -> video folder by domain
+    for j, track in enumerate(["adaptation", "comprehension", "perception"]):
+        _place(mcq[j + 1], hf / "video_mmmu" / "Science" / f"validation_Biology_{j}.mp4")
+        _write(data, f"video_mmmu_{track}", [{
+            "id": f"validation_Biology_{j}", "question": "which?", "question_type": "multiple-choice",
+            "options": [f"option {L}" for L in "ABCD"], "answer": LETTERS[j + 1], "image": None}])
+    tasks["video_mmmu"] = ["video_mmmu_r1"]
     return tasks
 
 

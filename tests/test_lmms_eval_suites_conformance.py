@@ -65,7 +65,7 @@ def test_derived_tasks_keep_metrics_filters_data_and_visuals(derived, monkeypatc
         original = _full(_include(path))
         n = len(original["metric_list"])
         assert [m["metric"] for m in ours["metric_list"][:n]] == [m["metric"] for m in original["metric_list"]]
-        for a, b in zip(ours["metric_list"], original["metric_list"]):
+        for a, b in zip(ours["metric_list"][:n], original["metric_list"], strict=True):
             assert a.get("higher_is_better") == b.get("higher_is_better")
             assert _same_fn(a.get("aggregation"), b.get("aggregation")), (path.name, a, b)
         extra = [m["metric"] for m in ours["metric_list"][n:]]
@@ -102,7 +102,7 @@ def test_post_prompts_are_replaced_in_every_model_entry():
 def test_answer_extraction_then_the_tasks_own_parser():
     from videorl.tasks.suite import hooks
 
-    pr = getattr(hooks, "r1__mvbench__lmms_eval__tasks__mvbench__utils__mvbench_process_results")
+    pr = hooks.r1__mvbench__lmms_eval__tasks__mvbench__utils__mvbench_process_results
     doc = {"candidates": ["red", "green", "blue"], "answer": "green"}
     score = lambda text: pr(dict(doc), [text])["mvbench_accuracy"]["score"]  # noqa: E731
     assert score("<think>It is A or B... the answer is B.</think>\n<answer>B</answer>") == 1
@@ -114,7 +114,7 @@ def test_answer_extraction_then_the_tasks_own_parser():
 def test_text_wrapper_trims_a_fixed_instruction_and_appends_ours():
     from videorl.tasks.suite import hooks
 
-    text = getattr(hooks, "text__egoschema_subset__lmms_eval__tasks__egoschema__utils__egoschema_doc_to_text")
+    text = hooks.text__egoschema_subset__lmms_eval__tasks__egoschema__utils__egoschema_doc_to_text
     doc = {"question": "what is c doing?", "option": ["A. a", "B. b", "C. c", "D. d", "E. e"]}
     out = text(doc, {"pre_prompt": "", "post_prompt": "ignored by the original"})
     assert out.endswith("\n" + suite_post_prompt("mcq")) and "directly" not in out and "E. e" in out

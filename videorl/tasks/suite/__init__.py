@@ -97,7 +97,8 @@ BENCHES: dict[str, Bench] = {b.key: b for b in (
     Bench("mlvu_dev", "MLVU", "mlvu_dev", headline="mlvu_percetion_score"),
     Bench("longvideobench", "LongVideoBench", "longvideobench_val_v", headline="lvb_acc", scale=100.0),
     Bench("videomathqa", "VideoMathQA", "videomathqa_mcq", headline="videomathqa_perception_score"),
-    Bench("video_mmmu", "Video-MMMU", "video_mmmu", post_prompts={"mcq_post_prompt": "mcq"}),
+    Bench("video_mmmu", "Video-MMMU", "video_mmmu", post_prompts={"mcq_post_prompt": "mcq"}, headline="mmmu_acc",
+          scale=100.0),
     Bench("mmvu", "MMVU", "mmvu_val", trim=r"\s*Do not generate any intermediate reasoning process\..*$",
           headline="accuracy",
           note="the original writes 'do not reason' into the prompt text; the wrapper cuts that line"),
@@ -145,19 +146,22 @@ def headline_value(bench: Bench, results: Mapping[str, Mapping[str, Any]], metri
     want = metric or bench.headline
     scale = bench.scale if metric in (None, bench.headline) else 1.0
     entry = results.get(name)
+    key, _, sub = (want or "").partition(".")
     if want is not None and entry is not None:
-        key, _, sub = want.partition(".")
         value = entry.get(f"{key},none")
         if sub and isinstance(value, Mapping):
             value = value.get(sub)
         value = _number(value)
-        return None if value is None else value * scale
+        if value is not None:
+            return value * scale
     prefix = bench.task + "_"
     subs = [v for k, v in results.items() if k.startswith(prefix) and k.endswith(SUFFIX) and k != name]
     vals = []
     for v in subs:
         if want is not None:
-            got = _number(v.get(f"{want},none"))
+            got = v.get(f"{key},none")
+            got = _number(got.get(sub) if sub and isinstance(got, Mapping) else got)
+            got = None if got is None else got * scale
         else:
             got = next((_number(x) for k, x in v.items() if k.endswith(",none") and "_stderr" not in k
                         and _number(x) is not None), None)
