@@ -130,3 +130,32 @@ def test_mean_relative_accuracy_by_hand(pred, gt, want):
 
 def test_first_number():
     assert first_number("about 1,200.5 m") == 1200.5 and first_number("-3 rooms") == -3 and first_number("no") is None
+
+
+def test_doctor_lists_present_and_missing_suite_data(tmp_path, monkeypatch):
+    from videorl.doctor import check_suite_data
+
+    hf = tmp_path / "hf"
+    monkeypatch.setenv("HF_HOME", str(hf))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.delenv(suite.ENV_DATA, raising=False)
+    (hf / "hub" / "datasets--lmms-eval--Video-MME").mkdir(parents=True)  # annotations cached
+    (hf / "videomme" / "data").mkdir(parents=True)  # videos unpacked
+    (hf / "videomme" / "data" / "a.mp4").write_bytes(b"x" * 1000)
+    checks = {c.name: c for c in check_suite_data()}
+    assert len(checks) == 12  # Video-R2's 11 and EgoSchema (MLVU and VideoMME are shared)
+    assert checks["suite data videomme_r1"].status == "ok"
+    mv = checks["suite data mvbench_r1"]
+    assert mv.status == "info" and "OpenGVLab/MVBench" in mv.detail and str(hf / "mvbench_video") in mv.detail
+    assert "MINERVA_VIDEO_DIR" in checks["suite data minerva_r1"].detail
+
+
+def test_include_path_route_prints_the_folder(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "VIDEORL_DATA_DIR": str(tmp_path), "VIDEORL_SUITE_JUDGE": "0"}
+    out = subprocess.run([sys.executable, "-m", "videorl.tasks.suite"], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert Path(out).is_relative_to(tmp_path) and (Path(out) / "videorl_video_r2_suite.yaml").is_file()
