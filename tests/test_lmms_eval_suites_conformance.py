@@ -159,3 +159,51 @@ def test_include_path_route_prints_the_folder(tmp_path):
     out = subprocess.run([sys.executable, "-m", "videorl.tasks.suite"], env=env, capture_output=True, text=True,
                          check=True).stdout.strip()
     assert Path(out).is_relative_to(tmp_path) and (Path(out) / "videorl_video_r2_suite.yaml").is_file()
+
+
+def _judge_reply(messages):
+    import re
+
+    system, user = messages[0]["content"], messages[-1]["content"]
+    if "deterministic parser" in system:
+        return re.findall(r"\[([A-C])\]", user.split("Text to parse", 1)[1])[-1]
+    if "strict extractor" in system:
+        return re.findall(r"\[([A-C])\]", user.split("Reasoning:", 1)[1])[-1]
+    return '{"score": 6, "rationale": "r"}' if "[v6]" in user else '{"score": 2}'
+
+
+def test_judged_metrics_only_with_a_judge_and_scored_through_it(tmp_path, monkeypatch):
+    """TAC / TAC strict / VAS join every _r1 task's metrics when a judge is configured, and are computed
+    by the judge layer from the task's own documents (MVBench schema); off without a judge."""
+    pytest.importorskip("openai")
+    from lmms_eval.utils import load_yaml_config
+
+    from videorl.testing.judge_server import JudgeServer
+
+    monkeypatch.setenv("VIDEORL_DATA_DIR", str(tmp_path / "v"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    for name in ("VIDEORL_JUDGE_BASE_URL", "OPENAI_API_URL", "OPENAI_API_BASE", "OPENAI_BASE_URL", "VIDEORL_JUDGE_MODEL",
+                 "OPENAI_API_MODEL", "SERVED_MODEL", "MODEL_VERSION", suite.ENV_JUDGE):
+        monkeypatch.delenv(name, raising=False)
+    off = suite.derived_dir() / "mvbench" / "mvbench_action_count_r1.yaml"
+    assert [m["metric"] for m in load_yaml_config(str(off), mode="full")["metric_list"]] == ["mvbench_accuracy"]
+    with JudgeServer(default=_judge_reply) as srv:
+        monkeypatch.setenv("VIDEORL_JUDGE_BASE_URL", srv.base_url)
+        monkeypatch.setenv("VIDEORL_JUDGE_MODEL", "judge")
+        on = suite.derived_dir() / "mvbench" / "mvbench_action_count_r1.yaml"
+        cfg = load_yaml_config(str(on), mode="full")
+        assert [m["metric"] for m in cfg["metric_list"]] == ["mvbench_accuracy", "tac", "tac_strict", "vas"]
+        doc = {"video": "v.mp4", "question": "which?", "candidates": ["x", "y", "z"], "answer": "x"}  # GT A
+        # (think letter, answer letter, VAS marker): both right; both wrong, same; both wrong, different; mixed
+        cases = [("A", "A", "[v6]"), ("B", "B", "[v2]"), ("B", "C", "[v6]"), ("A", "B", "[v2]")]
+        per = [cfg["process_results"](dict(doc), [f"<think>{v} so [{t}]</think><answer>[{a}]</answer>"])
+               for t, a, v in cases]
+        aggs = {m["metric"]: m["aggregation"] for m in cfg["metric_list"]}
+        # TAC = (both right #1 + both wrong #2, #3) / 4 = 75; strict (same letter #1, #2) = 50; VAS (6+2+6+2)/4
+        assert aggs["tac"]([p["tac"] for p in per]) == 75.0
+        assert aggs["tac_strict"]([p["tac_strict"] for p in per]) == 50.0
+        assert aggs["vas"]([p["vas"] for p in per]) == 4.0
+        # the task's own accuracy still comes from its own parser on the <answer> block ("[A]" -> A)
+        assert [p["mvbench_accuracy"]["score"] for p in per] == [1, 0, 0, 0]
+    monkeypatch.setenv(suite.ENV_JUDGE, "0")
+    assert suite.judge_enabled() is False
