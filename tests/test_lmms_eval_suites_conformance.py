@@ -207,3 +207,24 @@ def test_judged_metrics_only_with_a_judge_and_scored_through_it(tmp_path, monkey
         assert [p["mvbench_accuracy"]["score"] for p in per] == [1, 0, 0, 0]
     monkeypatch.setenv(suite.ENV_JUDGE, "0")
     assert suite.judge_enabled() is False
+
+
+@pytest.mark.slow
+def test_suites_resolve_in_lmms_evals_task_index(tmp_path, monkeypatch):
+    """Through the entry-point hook (as the CLI does): both suites and every derived task are indexed, and
+    no derived name shadows a built-in."""
+    monkeypatch.setenv("VIDEORL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(suite.ENV_JUDGE, "0")
+    import lmms_eval.models  # noqa: F401  (loads the entry points, which install the hook)
+    from lmms_eval.tasks import TaskManager
+
+    tm = TaskManager(verbosity="WARNING")
+    builtin = tm.initialize_tasks.__wrapped__(tm)
+    folder = suite.derived_dir(builtin)
+    names = {suite.read_yaml(p).get("group") or suite.read_yaml(p)["task"] for p in folder.rglob("*.yaml")}
+    assert names <= set(tm.task_index) and not names & set(builtin)
+    for name in suite.SUITES:
+        entry = tm.task_index[name]
+        assert entry["type"] == "group" and Path(entry["yaml_path"]).is_relative_to(folder)
+        for task in suite.read_yaml(Path(entry["yaml_path"]))["task"]:
+            assert task in tm.task_index, task

@@ -10,6 +10,10 @@ Precedence, from weakest to strongest: lmms-eval built-ins < videorl < the user'
 videorl winning over built-ins is on purpose: ``temporal_grounding_charades`` is ours (the built-in's
 parser and prompt have the problems listed in docs/lmms-eval.md); a log line says so once.
 
+The same wrapper also generates and indexes the think variants derived from lmms-eval's own
+benchmarks (``<task>_r1``, the suites ``videorl_video_r2_suite`` / ``videorl_video_mtr_suite``;
+:mod:`videorl.tasks.suite`) from the index it just built; a failure there is a warning, never an error.
+
 The wrapper is installed at most once (marked with ``_videorl_wrapped``), only for lmms-eval versions
 in :data:`SUPPORTED_LMMS_EVAL`, and can be switched off with ``VIDEORL_LMMS_EVAL_HOOK=0``.
 """

@@ -138,7 +138,8 @@ def headline_value(bench: Bench, results: Mapping[str, Mapping[str, Any]], metri
 
     ``metric`` defaults to :attr:`Bench.headline` (``name`` or ``name.key`` for a metric whose value is
     a dict). A group without its own number (MVBench, TempCompass, Video-MMMU in lmms-eval 0.7.3) is
-    the unweighted mean of its subtasks' first metric (MVBench's overall score is that mean). None when
+    the unweighted mean of its subtasks' first metric (MVBench's overall score is that mean); it counts
+    only when the group itself was run, so a partial set of subtasks never fills the column. None when
     the results do not hold it. ``metric`` names a judge metric (``tac``, ``vas``) to read that instead
     (groups: the mean over subtasks).
     """
@@ -147,7 +148,9 @@ def headline_value(bench: Bench, results: Mapping[str, Mapping[str, Any]], metri
     scale = bench.scale if metric in (None, bench.headline) else 1.0
     entry = results.get(name)
     key, _, sub = (want or "").partition(".")
-    if want is not None and entry is not None:
+    if entry is None:  # not run (a group counts only when it was run as a whole)
+        return None
+    if want is not None:
         value = entry.get(f"{key},none")
         if sub and isinstance(value, Mapping):
             value = value.get(sub)
