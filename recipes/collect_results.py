@@ -14,6 +14,13 @@ Metric keys ``name,filter`` are shown as ``name`` when the filter is ``none``, e
 ``alias``, ``*_stderr`` and non-numeric values (e.g. lmms-eval's ``submission`` placeholders) are left
 out. Exit status 1, with a message naming what is missing, when no results file is found, when an
 expected task is absent, or when a task has no numeric metric; 2 on unreadable JSON.
+
+``--suite videorl_video_r2_suite`` (or ``videorl_video_mtr_suite``) prints instead the table in the
+layout of the method's README: one column per benchmark in the method's order (Video-R2: the five
+generic, then the six reasoning benchmarks, then their averages), one row per metric (accuracy in
+percent; TAC and VAS when the run had a judge), ``-`` for a benchmark the folder has no result for.
+The benchmark numbers are :func:`videorl.tasks.suite.headline_value` (a group without its own score,
+such as MVBench, is the mean of its subtasks).
 """
 
 from __future__ import annotations
@@ -116,6 +123,56 @@ def write_text(path: Path, text: str) -> None:
         f.write(text)
 
 
+def merged_results(files: list[Path]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """All ``results`` entries of ``files`` (newer files win) and the models that wrote them."""
+    merged: dict[str, dict[str, Any]] = {}
+    models: list[str] = []
+    for path in files:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise CollectError(f"{path}: unreadable results JSON: {err}") from err
+        config = data.get("config") or {}
+        model = str(config.get("model_args") or config.get("model") or data.get("model_name") or "")
+        if model and model not in models:
+            models.append(model)
+        for section in ("groups", "results"):
+            merged.update({k: v for k, v in (data.get(section) or {}).items() if isinstance(v, dict)})
+    return merged, models
+
+
+def suite_table(results: dict[str, dict[str, Any]], suite: str, models: list[str] | None = None) -> str:
+    """The method's README table of ``suite`` from merged lmms-eval ``results`` (see the module docstring)."""
+    from videorl.tasks.suite import BENCHES, GENERIC, JUDGED_METRICS, SUITES, headline_value
+
+    if suite not in SUITES:
+        raise CollectError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}")
+    keys = list(SUITES[suite])
+    rows: dict[str, dict[str, float | None]] = {}
+    for metric in (None, *JUDGED_METRICS):
+        row = {k: headline_value(BENCHES[k], results, metric) for k in keys}
+        if metric is None or any(v is not None for v in row.values()):
+            rows["accuracy" if metric is None else metric.upper().replace("_STRICT", " strict")] = row
+
+    def avg(row: dict[str, float | None], which: list[str]) -> float | None:
+        vals = [row[k] for k in which if row.get(k) is not None]
+        return sum(vals) / len(vals) if len(vals) == len(which) and vals else None
+
+    columns = [BENCHES[k].title for k in keys]
+    groups: list[tuple[str, list[str]]] = []
+    if suite == "videorl_video_r2_suite":
+        groups = [("Reasoning avg", [k for k in keys if k not in GENERIC]), ("Overall avg", keys)]
+    else:
+        groups = [("Avg", keys)]
+    lines = [f"model: {m}" for m in (models or [])] + ([""] if models else [])
+    lines.append("| metric | " + " | ".join(columns + [g for g, _ in groups]) + " |")
+    lines.append("|---|" + "---:|" * (len(columns) + len(groups)))
+    for name, row in rows.items():
+        cells = [row[k] for k in keys] + [avg(row, which) for _, which in groups]
+        lines.append(f"| {name} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("output_dir", type=Path, help="lmms-eval --output_path of the run")
@@ -123,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since", type=float, default=0.0,
                         help="only results files modified at or after this Unix time (the launch time)")
     parser.add_argument("--out", type=Path, help="also write the markdown table here (atomically)")
+    parser.add_argument("--suite", help="print the method's README table of this suite (videorl_video_r2_suite, "
+                                        "videorl_video_mtr_suite) instead of one row per task")
     args = parser.parse_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     if not args.output_dir.is_dir():
@@ -130,11 +189,17 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     try:
-        rows = collect(find_results(args.output_dir, args.since), tasks)
+        if args.suite:
+            files = find_results(args.output_dir, args.since)
+            if not files:
+                raise CollectError("no lmms-eval results file (*_results.json) found: the evaluation failed")
+            results, models = merged_results(files)
+            table = suite_table(results, args.suite, models)
+        else:
+            table = markdown(collect(find_results(args.output_dir, args.since), tasks))
     except CollectError as err:
         print(f"collect_results: error: {err}", file=sys.stderr)
         return 2 if "unreadable" in str(err) else 1
-    table = markdown(rows)
     print(table, end="")
     if args.out:
         write_text(args.out, table)

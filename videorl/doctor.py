@@ -14,6 +14,8 @@ What is checked:
 - the decoders (PyAV for videorl; decord, which lmms-eval's own Qwen backends import);
 - that lmms-eval loads our entry point and sees our tasks (``--quick`` skips importing lmms-eval);
 - GPUs (torch), and the prepared data of each dataset our lmms-eval tasks read;
+- the datasets of the method suites' benchmarks (``videorl_video_r2_suite``, ``videorl_video_mtr_suite``):
+  present in the Hugging Face cache, or what the download needs (:func:`check_suite_data`);
 - on request, the EasyR1 and LLaMA-Factory environments (``--easyr1-python``, ``--llamafactory-python``):
   their pins, by running the recipes' own ``recipes/lib/check_host.py`` with that interpreter.
 
@@ -232,6 +234,51 @@ def check_data() -> list[Check]:
     return out
 
 
+def _du(path: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(root, f))
+            except OSError:
+                pass
+    return total
+
+
+def check_suite_data() -> list[Check]:
+    """The think-variant suites (``videorl_video_r2_suite``, ``videorl_video_mtr_suite``): per benchmark,
+    whether lmms-eval's dataset and videos are here and, if not, what the download needs."""
+    from videorl.tasks.suite import dataset_status
+
+    try:
+        rows = dataset_status()
+    except Exception as err:  # lmms-eval missing or its task files unreadable
+        return [Check("suite data", "info", f"cannot read lmms-eval's task definitions ({type(err).__name__}: {err})")]
+    out = []
+    for row in rows:
+        name = f"suite data {row['task']}"
+        if not row.get("found"):
+            out.append(Check(name, "warn", f"lmms-eval has no task {row['task'].removesuffix('_r1')}"))
+            continue
+        src = row.get("hf_dataset") or f"the annotation file(s) {row.get('data_files')}"
+        if row["local"]:
+            size = ""
+            if row.get("video_dir") and Path(row["video_dir"]).is_dir():
+                size = f", videos {_du(Path(row['video_dir'])) / 1e9:.1f} GB in {row['video_dir']}"
+            out.append(Check(name, "ok", f"{src} present{size}"))
+            continue
+        needs = [(f"HF dataset {src}" if row.get("hf_dataset") else src)
+                 + (" (lmms-eval sends your HF token: `hf auth login`; a gated dataset also needs its terms "
+                    "accepted on its page)" if row.get("token") else "")]
+        if row.get("video_dir"):
+            needs.append(f"its whole repository (annotations and video archives; size not known offline, see "
+                         f"https://huggingface.co/datasets/{src}) unpacked by lmms-eval into {row['video_dir']}")
+        if row.get("note"):
+            needs.append(row["note"])
+        out.append(Check(name, "info", "not downloaded; lmms-eval fetches on first use: " + "; ".join(needs)))
+    return out
+
+
 def check_host(host: str, python: str | os.PathLike) -> Check:
     """The pins of a training host's environment, checked with the recipes' ``check_host.py``."""
     script = Path(__file__).resolve().parents[1] / "recipes" / "lib" / "check_host.py"
@@ -255,7 +302,7 @@ def check_host(host: str, python: str | os.PathLike) -> Check:
 def run_checks(*, quick: bool = False, hosts: dict[str, str] | None = None) -> list[Check]:
     """All checks, in the order they are printed."""
     checks = [check_python(), *check_versions(), *check_decoders(), *check_lmms_eval(quick), check_gpus(),
-              *check_data()]
+              *check_data(), *check_suite_data()]
     for host, python in (hosts or {}).items():
         checks.append(check_host(host, python))
     return checks

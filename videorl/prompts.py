@@ -134,3 +134,23 @@ def format_prompt_template(style: str) -> str:
 def _check_style(style: str) -> None:
     if style not in STYLES:
         raise ValueError(f"unknown prompt style {style!r}; choose one of {list(STYLES)}")
+
+
+# ------------------------------------------------------------------ think variants of lmms-eval's benchmarks
+# The post-prompts of the derived ``<task>_r1`` tasks (videorl/tasks/suite): the answer format in the
+# kind the question asks for, then the same reasoning instruction as every other r1 prompt.
+SUITE_ANSWER_FORMATS = {
+    "mcq": MCQ_FORMAT,
+    "numeric": "Answer with a single number.",
+    "yes_no": "Answer with yes or no.",
+    "open": "Answer the question with a short phrase.",
+    "caption": "Describe the video in a few sentences.",
+}
+
+
+def suite_post_prompt(kind: str) -> str:
+    """The post-prompt of a think-variant task for answers of ``kind`` (a key of
+    :data:`SUITE_ANSWER_FORMATS`): the answer format followed by :data:`R1_INSTRUCTION`."""
+    if kind not in SUITE_ANSWER_FORMATS:
+        raise ValueError(f"unknown answer kind {kind!r}; choose one of {sorted(SUITE_ANSWER_FORMATS)}")
+    return f"{SUITE_ANSWER_FORMATS[kind]} {R1_INSTRUCTION}"

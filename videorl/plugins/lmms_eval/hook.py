@@ -10,6 +10,10 @@ Precedence, from weakest to strongest: lmms-eval built-ins < videorl < the user'
 videorl winning over built-ins is on purpose: ``temporal_grounding_charades`` is ours (the built-in's
 parser and prompt have the problems listed in docs/lmms-eval.md); a log line says so once.
 
+The same wrapper also generates and indexes the think variants derived from lmms-eval's own
+benchmarks (``<task>_r1``, the suites ``videorl_video_r2_suite`` / ``videorl_video_mtr_suite``;
+:mod:`videorl.tasks.suite`) from the index it just built; a failure there is a warning, never an error.
+
 The wrapper is installed at most once (marked with ``_videorl_wrapped``), only for lmms-eval versions
 in :data:`SUPPORTED_LMMS_EVAL`, and can be switched off with ``VIDEORL_LMMS_EVAL_HOOK=0``.
 """
@@ -86,7 +90,7 @@ def _wrap(original: Any) -> Any:
 
         index = original(self, include_path=include_path, include_defaults=include_defaults)
         ours_dir = str(tasks_dir())
-        ours = self._get_task_and_group(ours_dir)
+        ours = {**self._get_task_and_group(ours_dir), **_derived(self, index)}
         user_paths = [include_path] if isinstance(include_path, str) else list(include_path or [])
         user_paths = [p for p in user_paths if os.path.realpath(p) != os.path.realpath(ours_dir)]
         user: dict = {}
@@ -100,6 +104,18 @@ def _wrap(original: Any) -> Any:
 
     initialize_tasks._videorl_wrapped = True  # type: ignore[attr-defined]
     return initialize_tasks
+
+
+def _derived(tm: Any, index: dict) -> dict:
+    """The index of the think variants derived from lmms-eval's own tasks (``videorl.tasks.suite``),
+    generated now from ``index``; empty (with a warning) when that fails, so lmms-eval still runs."""
+    try:
+        from videorl.tasks.suite import derived_dir
+
+        return tm._get_task_and_group(str(derived_dir(index)))
+    except Exception as exc:  # never break lmms-eval's task index
+        log.warning("videorl: think variants of lmms-eval tasks not added (%s: %s)", type(exc).__name__, exc)
+        return {}
 
 
 def _announce(name: str, replaced: Any) -> None:

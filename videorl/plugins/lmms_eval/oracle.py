@@ -14,8 +14,13 @@ it scores mIoU 100; a frame-choice or clock error anywhere (sampler, clip offset
 parser, scorer) shows up as a lower score. The answer follows the prompt's format: wrapped in
 ``<think>``/``<answer>`` when the prompt carries the r1 instruction.
 
-Only grounding records of coded videos can be answered; anything else gets the empty answer (a
-parse failure) with a warning. model_args: ``fps`` (2.0), ``max_pixels`` (112896), ``min_pixels``
+Questions of other lmms-eval tasks whose prompt carries a think-variant post-prompt
+(:func:`videorl.prompts.suite_post_prompt`, the ``<task>_r1`` tasks of ``videorl/tasks/suite``) are
+answered from the frame codes of their coded fixture videos by :func:`code_answer`: multiple choice
+-> the letter of the event seen in most sampled frames (event k = option k), numeric -> the number
+of distinct events seen, yes/no -> "yes" when any event is seen.
+
+Anything else gets the empty answer (a parse failure) with a warning. model_args: ``fps`` (2.0), ``max_pixels`` (112896), ``min_pixels``
 (3136). Under ``accelerate launch`` it takes rank and world size from ``accelerate.Accelerator()``
 like ``videorl_qwen`` (:func:`videorl.plugins.lmms_eval.base.init_parallel`).
 """
@@ -67,8 +72,34 @@ class VideorlOracle(RequestLoop, lmms):
         end = min(seen[-1] + 1.0 / meta.sampled_fps, record.view_duration if record else meta.duration)
         return [seen[0], end]
 
+    def code_answer(self, context: str, video: VideoInput) -> str | None:
+        """The answer to a think-variant question read off coded frames (see the module docstring);
+        None when the prompt is not one of those."""
+        from videorl.prompts import SUITE_ANSWER_FORMATS, suite_post_prompt
+        from videorl.synth import read_frame_code
+        from videorl.video import sample_frames
+
+        kinds = [k for k in ("numeric", "yes_no", "mcq") if suite_post_prompt(k) in context]
+        if not kinds or SUITE_ANSWER_FORMATS[kinds[0]] not in context:
+            return None
+        frames, _ = sample_frames(video.path, fps=self.fps, clip=video.clip, min_pixels=self.min_pixels,
+                                  max_pixels=self.max_pixels)
+        seen = [0] * 8
+        for frame in frames:
+            for k, on in enumerate(read_frame_code(frame).events_visible):
+                seen[k] += bool(on)
+        if kinds[0] == "numeric":
+            return str(sum(1 for n in seen if n))
+        if kinds[0] == "yes_no":
+            return "yes" if any(seen) else "no"
+        return "ABCDEFGH"[max(range(8), key=lambda k: seen[k])] if any(seen) else ""
+
     def answer(self, context: str, video: VideoInput, gen_kwargs: dict[str, Any]) -> str:
         record = video.record
+        if record is None and R1_INSTRUCTION in context:
+            text = self.code_answer(context, video)
+            if text is not None:
+                return f"<think>The coded frames answer it: {text}.</think>\n<answer>{text}</answer>"
         if record is None or record.task != "grounding" or "event" not in record.meta:
             if not self._warned:
                 self._warned = True
