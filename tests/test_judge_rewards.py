@@ -263,3 +263,20 @@ def test_judge_rewards_never_raise_on_model_or_judge_text(embedder, text, reply)
                      (get("versavid_r1", judge=judge), _open("DarkEventInfer"))]:
             res = r(text, t)
             assert math.isfinite(res.score) and all(math.isfinite(v) for v in res.components.values())
+
+
+def test_versavid_judge_does_not_import_the_preset():
+    """Issue 23's circle is cut: the preset imports the judge rewards, never the reverse."""
+    import ast as _ast
+    from pathlib import Path
+
+    import videorl.rewards.faithful.versavid_judge as vj
+
+    tree = _ast.parse(Path(vj.__file__).read_text())
+    imported = {n.module for n in _ast.walk(tree) if isinstance(n, _ast.ImportFrom)} | \
+        {a.name for n in _ast.walk(tree) if isinstance(n, _ast.Import) for a in n.names}
+    assert "videorl.rewards.faithful.versavid" not in imported
+    from videorl.rewards.faithful.versavid import versavid_answer
+
+    for text in ["<answer> B </answer>", "<think>x</think><answer>open ended", "none", "<answer></answer>"]:
+        assert vj.service_answer(text) == versavid_answer(text)  # the same rule in both places

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from videorl.judge.step import judge_step
 from videorl.target import Target
 
 MAX_RESPONSE_CHARS = 65536
@@ -115,7 +116,8 @@ class Reward:
                 f"(sample {target.id!r}); use a preset that dispatches on the task, e.g. 'default'")
         if type(response) is not str or len(response) > MAX_RESPONSE_CHARS or "\x00" in response:
             response = as_text(response)
-        return self.score(response, target)
+        with judge_step():  # all judge calls of this call share one deadline (videorl.judge.step)
+            return self.score(response, target)
 
     def many(self, responses: Sequence[Any], targets: Sequence[Target]) -> list[RewardResult]:
         """Score a batch (what the host adapters call). Same contract as ``__call__``; rewards that
@@ -125,7 +127,8 @@ class Reward:
         for target in targets:
             if self.tasks is not None and target.task not in self.tasks:
                 self(None, target)  # raises UnsupportedTaskError with the message above
-        return self.score_many([as_text(r) for r in responses], list(targets))
+        with judge_step():  # one training step: all its judge calls share one deadline
+            return self.score_many([as_text(r) for r in responses], list(targets))
 
     def score(self, text: str, target: Target) -> RewardResult:  # pragma: no cover - abstract
         raise NotImplementedError
