@@ -12,7 +12,8 @@ come from ``dream_metric``'s own functions with ``call_gpt35`` recording.
 Verdict parsing: >= 10,000 generated judge replies per reader (TAR extraction replies through
 ``_robust_json_from_text`` -> ``sanitize_timestamps_dict`` -> ``extract_grounding_claims``, gate
 ``parse_decision``, VAS ``parse_llm_json``, TAC ``extract_letter``, VidBridge-R1's DarkEventInfer and
-MixVidQA readings inside ``critic_model``) against videorl's faithful readers.
+MixVidQA readings inside ``critic_model``, the caption's ``extract_events`` and ``evaluate_one_sample``
+with one try) against videorl's faithful readers.
 
     python benchmarks/bench_parity.py --only judges       # or: python benchmarks/parity/judges.py DIR
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import io
 import itertools
 import json
 import random
@@ -164,6 +166,37 @@ def service_replies(rng: random.Random, n: int) -> list[str]:
     parts = ["2", "1", "0", "Score: 2", "score 1 of 2", "True", "true", "False", "not true", "TRUE", "none", "",
              "The response covers part.", "12", "False, but partly true"]
     return [" ".join(rng.choices(parts, k=rng.randint(1, 3))) for _ in range(n)]
+
+
+def event_replies(rng: random.Random, n: int) -> list[str]:
+    lists = ['["man walks in", "man sits"]', "[]", '["a"]', '[1, "a"]', '["a", 2]', '"a"', "None", "[['a']]"]
+    out = []
+    for _ in range(n):
+        body = rng.choice(['{{"events": {e}}}', "{{'events': {e}}}", '{{"event": {e}}}', '{{"events": {e}',
+                           "{e}", 'Here: {{"events": {e}}}']).format(e=rng.choice(lists))
+        out.append(rng.choice(["", "```json\n", "```python\n", "```\n", " "]) + body
+                   + rng.choice(["", "\n```", " ", "\n"]))
+    return out
+
+
+def entail_replies(rng: random.Random, n: int) -> list[tuple[str, int]]:
+    rels = ["entailment", "neutral", "contradiction", "Entailment ", "ENTAILED", "unknown"]
+    out = []
+    for _ in range(n):
+        k = rng.randint(0, 3)
+        rows = [rng.choice(['{{"event": "e", "relationship": "{r}", "reason": "x"}}',
+                            '{{"event": "e", "relationship": "{r}", "ok": True}}', '{{"event": "e"}}',
+                            '{{"relationship": "{r}"}}']).format(r=rng.choice(rels))
+                for _ in range(max(0, k + rng.choice([0, 0, 0, 1, -1])))]
+        sep = rng.choice([", ", ",", " ", "", ",\n"])
+        body = '{"events": [' + sep.join(rows) + rng.choice(["", ","]) + "]}"
+        if rng.random() < 0.2:
+            body = body[1:]  # no opening brace
+        if rng.random() < 0.1:
+            body = body[:-1]
+        out.append((rng.choice(["", "```json\n", "```python\n", "[Placeholder] "]) + body
+                    + rng.choice(["", "\n```", "\n\n"]), k))
+    return out
 
 
 def responses(rng: random.Random, n: int) -> list[tuple[str, str, str, list[str], str]]:
@@ -331,8 +364,9 @@ def run_vidbridge(root: Path, n: int, seed: int) -> dict[str, dict]:
                 {"flask": flask, "transformers": _stub("transformers", AutoModelForCausalLM=auto, AutoTokenizer=auto),
                  "torch": _stub("torch", no_grad=contextlib.nullcontext)})
     calls: list = []
+    scripted = {"reply": "{}"}
     dream = _load(root, "src/open_r1_video/dream_metric.py",
-                  {"call_gpt": _stub("call_gpt", call_gpt35=lambda messages: calls.append(messages) or "{}"),
+                  {"call_gpt": _stub("call_gpt", call_gpt35=lambda messages: calls.append(messages) or scripted["reply"]),
                    "pathos": _stub("pathos"), "pathos.multiprocessing": _stub("pathos.multiprocessing", ProcessingPool=None),
                    "func_timeout": _stub("func_timeout", func_set_timeout=lambda *a: (lambda f: f)),
                    "tqdm": _stub("tqdm", tqdm=None)}, [str(root / "src/open_r1_video")])
@@ -346,6 +380,30 @@ def run_vidbridge(root: Path, n: int, seed: int) -> dict[str, dict]:
             t.add(float(svc.critic_model("<answer>x</answer>", "<answer>y</answer>", kind, "q")) == float(read(text)),
                   text)
         out[f"{kind.lower()}_reply"] = t.out()
+    from videorl.rewards.faithful.versavid_judge import entailed_faithful, events_faithful
+
+    t = _Tally("VersaVid-R1")
+    for text in event_replies(rng, n):
+        scripted["reply"] = text
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # it prints every failed try
+                theirs = dream.extract_events(({"response": "a man walks."}, "m", False), is_pred=False,
+                                              max_retry=1)
+        except ValueError:  # the original re-asks, then gives up
+            theirs = None
+        t.add(theirs == events_faithful(text), text)
+    out["caption_events_reply"] = t.out()
+    t = _Tally("VersaVid-R1")
+    for text, k in entail_replies(rng, n):
+        scripted["reply"] = text
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                theirs = dream.evaluate_one_sample([f"e{j}" for j in range(k)], "gt", "pred", "m", False,
+                                                   is_recall=True, max_retry=1)
+        except ValueError:
+            theirs = None
+        t.add(theirs == entailed_faithful(text, k), (text, k))
+    out["caption_entailment_reply"] = t.out()
     t = _Tally("VersaVid-R1")
     for resp, q, gt, _opts, _inp in responses(rng, max(200, n // 10)):
         res = service_answer(resp)

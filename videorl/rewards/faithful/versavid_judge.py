@@ -27,7 +27,9 @@ Verdicts (issue 26): in fixed mode a reply that is not a verdict (no digit 0–2
 first line, an event list that is not a list of text, a classification of the wrong length or with
 another class) is re-asked ``verdict_retries`` times, then is a judge failure (``on_error``); it is
 never cached. Faithful mode reads every reply as the original does (DarkEventInfer and MixVidQA
-never fail on text; the caption's malformed replies are failures, where the original re-asks).
+never fail on text; the caption's event lists and classifications go through DREAM-1K's own readings,
+:func:`events_faithful` and :func:`entailed_faithful`; what they reject is a judge failure here,
+where the original re-asks).
 
 Prompts: paraphrases, unless ``prompts_from`` (or ``VIDEORL_JUDGE_PROMPTS_FROM``) names a
 VidBridge-R1 checkout (:mod:`videorl.judge.prompts`): then the requests are built from its
@@ -43,7 +45,9 @@ answer is read by :func:`service_answer`, the judge services' own rule.
 
 from __future__ import annotations
 
+import ast
 import functools
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -156,8 +160,61 @@ def entailed_fraction(text: str, n_events: int) -> float | None:
     return hits / n_events
 
 
-def _entail_ok(text: str, n: int) -> bool:
-    return entailed_fraction(text, n) is not None
+def _unfence(q: str) -> str:
+    if q.startswith("```json"):
+        return q.replace("```json", "").replace("```", "").strip()
+    if q.startswith("```python"):
+        return q.replace("```python", "").replace("```", "").strip()
+    return q
+
+
+def events_faithful(text: str) -> list[Any] | None:
+    """DREAM-1K / VidBridge-R1's event-list reading (``extract_events``): a leading code fence removed,
+    the whole reply read by ``ast.literal_eval``, its ``events`` a list whose *first* item (if any) is
+    text; ``None`` where the original re-asks."""
+    try:
+        events = ast.literal_eval(_unfence(text))["events"]
+    except Exception:
+        return None
+    if not isinstance(events, list) or (events and not isinstance(events[0], str)):
+        return None
+    return events
+
+
+def entailed_faithful(text: str, n_events: int) -> float | None:
+    """DREAM-1K / VidBridge-R1's classification reading (``try_call_api_for_eval`` and
+    ``evaluate_one_sample`` with ``is_recall``): whitespace collapsed, a fence removed, braces added
+    when missing, ``True``/``False`` lower-cased, a few trailing commas and ``[Placeholder]`` repaired,
+    then JSON; as many rows as events (one for none), each relationship one of the three classes;
+    entailed / events (1 for no event). ``None`` where the original re-asks."""
+    q = re.sub(r"\s+", " ", re.sub(r"\n+", "\n", text.strip()))
+    q = _unfence(q)
+    if not q.startswith("{"):
+        q = "{" + q
+    if not q.endswith("}"):
+        q = q + "}"
+    q = q.replace("True", "true").replace("False", "false").replace("} {", "}, {").replace("}{", "}, {")
+    for a, b in ((",\n}", "\n}"), (", \n}", "\n}"), (", }", "}"), (",}", "}"), (",\n]", "\n]"), (", \n]", "\n]"),
+                 (", ]", "]"), (",]", "]"), ("[Placeholder]", "null")):
+        q = q.replace(a, b)
+    q = q.replace("{Events:", "").strip()
+    try:
+        rows = json.loads(q)["events"]
+        if not (len(rows) == n_events or (n_events == 0 and len(rows) == 1)):
+            return None
+        hits = 0
+        for row in rows:
+            rel = row["relationship"].strip().lower()
+            if rel not in CLASSES:
+                return None
+            hits += rel == "entailment"
+    except Exception:
+        return None
+    return 1.0 if n_events == 0 else hits / n_events
+
+
+def _entail_ok(text: str, n: int, read: Any = entailed_fraction) -> bool:
+    return read(text, n) is not None
 
 
 class _Versavid(JudgedReward):
@@ -269,16 +326,17 @@ class CaptionReward(_Versavid):
                 return entail_request(events, description)
             return orig.entail_messages(events, reference.lower(), description.lower()), {}
 
+        read_events = events_faithful if self.faithful else parse_events
         replies, st = self.ask_checked([ev_req(targets[i].answer or "None") for i in ask]
                                        + [ev_req(answers[i]) for i in ask],
-                                       lambda t: parse_events(t) is not None)
+                                       lambda t: read_events(t) is not None)
         stats.merge(st)
         failed: dict[int, str] = {}
         gt_ev: dict[int, list[str]] = {}
         pr_ev: dict[int, list[str]] = {}
         for n, i in enumerate(ask):
             for rep, store in ((replies[n], gt_ev), (replies[len(ask) + n], pr_ev)):
-                ev = parse_events(rep.text) if rep.ok else None
+                ev = read_events(rep.text) if rep.ok else None
                 if ev is None:
                     failed.setdefault(i, rep.error or "malformed event list")
                 else:
@@ -294,11 +352,13 @@ class CaptionReward(_Versavid):
                 frac[(i, which)] = 1.0 if (self.faithful or which == "recall") else 0.0
             else:
                 todo.append((i, which, events, ref, desc))
+        read_entailed = entailed_faithful if self.faithful else entailed_fraction
         replies, st = self.ask_checked([ent_req(ev, ref, desc) for _, _, ev, ref, desc in todo],
-                                       [functools.partial(_entail_ok, n=len(ev)) for _, _, ev, _, _ in todo])
+                                       [functools.partial(_entail_ok, n=len(ev), read=read_entailed)
+                                        for _, _, ev, _, _ in todo])
         stats.merge(st)
         for (i, which, events, _, _), rep in zip(todo, replies, strict=True):
-            v = entailed_fraction(rep.text, len(events)) if rep.ok else None
+            v = read_entailed(rep.text, len(events)) if rep.ok else None
             if v is None:
                 failed.setdefault(i, rep.error or "malformed classification")
             else:
