@@ -187,3 +187,29 @@ def test_retries_run_until_the_deadline_and_respect_retry_after_past_it():
         (r,), st = client(srv, max_retries=None, deadline=1.0, backoff=0.4, max_backoff=5.0).complete([msgs("x")])
         assert r.error == "deadline" and 0.9 < time.monotonic() - t0 < 2.0
         assert st.attempts == srv.received >= 3
+
+
+@pytest.mark.parametrize("fault,kind", [
+    ("429", "http 429"), ("429date", "http 429"), ("500", "http 500"), ("503", "http 503"),
+    ("reset", "connection"), ("hang", "timeout"), ("trickle", "timeout"), ("malformed", "malformed"),
+    ("empty", "malformed"), ("null", "malformed"),
+])
+def test_fault_matrix_each_fault_is_retried_and_counted(fault, kind):
+    """One fault, then a good reply: the call succeeds on its second attempt and the fault is counted
+    under its kind (the HTTP-date Retry-After is honoured: it is at least a second away)."""
+    with JudgeServer(default="fine", script=["ok", fault, "ok"], hang_seconds=30, trickle_seconds=0.05) as srv:
+        c = client(srv, timeout=0.5, max_retries=None, deadline=10.0)
+        assert c.complete([msgs("warm-up")])[0][0].ok  # the SDK's start-up is not part of the timing
+        t0 = time.monotonic()
+        (r,), st = c.complete([msgs("x")])
+        wall = time.monotonic() - t0
+        assert r.ok and r.text == "fine" and r.attempts == 2, r
+        assert dict(st.errors_seen) == {kind: 1} and st.retries == 1
+        assert wall >= (1.0 if fault == "429date" else 0.0) and wall < 4.0
+
+
+@pytest.mark.parametrize("fault", ["400", "401", "404"])
+def test_fault_matrix_client_errors_fail_at_once(fault):
+    with JudgeServer(default="fine", script=[fault] * 3) as srv:
+        (r,), st = client(srv, max_retries=None).complete([msgs("x")])
+        assert r.error == f"http {fault}" and r.attempts == 1 and srv.received == 1 and st.retries == 0

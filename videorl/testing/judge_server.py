@@ -7,8 +7,11 @@ message text wins; a reply may be a string or a function of the messages) and in
 - ``rate_429`` / ``rate_500``: fraction of requests answered 429 (with ``Retry-After: retry_after``)
   or 500; ``rate_hang``: fraction that never answer (until the client gives up);
   ``rate_malformed``: fraction answered 200 with a truncated JSON body;
-- ``script``: outcomes for the next requests, in order (``"429"``, ``"500"``, ``"hang"``,
-  ``"malformed"``, ``"400"``, ``"401"``, ``"404"``, ``"ok"``), before the rates apply — for deterministic tests.
+- ``script``: outcomes for the next requests, in order (``"429"``, ``"429date"`` (Retry-After as an
+  HTTP date), ``"500"``, ``"503"``, ``"hang"``, ``"reset"`` (the connection is aborted, no reply),
+  ``"trickle"`` (the body arrives a byte every ``trickle_seconds``), ``"malformed"`` (a truncated
+  body), ``"empty"`` (no choices), ``"null"`` (null content), ``"400"``, ``"401"``, ``"404"``,
+  ``"ok"``), before the rates apply — for deterministic tests.
 
 Outages: :meth:`JudgeServer.go_down` closes the port and drops every open connection (requests in
 flight are cut: ``dropped``), :meth:`JudgeServer.come_up` listens on the same port again;
@@ -25,6 +28,7 @@ requests cost little::
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import random
 import re
@@ -58,7 +62,7 @@ class JudgeServer:
     def __init__(self, rules: Iterable[tuple[str, Reply]] = (), *, default: Reply = "", latency: Any = 0.0,
                  rate_429: float = 0.0, rate_500: float = 0.0, rate_hang: float = 0.0, rate_malformed: float = 0.0,
                  retry_after: float | None = 0.05, script: Iterable[str] = (), seed: int = 0,
-                 hang_seconds: float = 3600.0) -> None:
+                 hang_seconds: float = 3600.0, trickle_seconds: float = 0.05) -> None:
         self.rules = [(re.compile(p, re.S), r) for p, r in rules]
         self.default = default
         self.latency = latency
@@ -66,6 +70,7 @@ class JudgeServer:
         self.retry_after = retry_after
         self.script: deque[str] = deque(script)
         self.hang_seconds = hang_seconds
+        self.trickle_seconds = trickle_seconds
         self._rng = random.Random(seed)
         self.received = 0
         self.outcomes: Counter[str] = Counter()
@@ -309,6 +314,37 @@ class JudgeServer:
             return True
         if outcome == "500":
             await self._send(writer, 500, {"error": {"message": "internal error", "type": "server_error"}}, kind="500")
+            return True
+        if outcome == "429date":  # the HTTP-date form; whole seconds, so at least 1 s from now
+            when = email.utils.formatdate(time.time() + max(1.0, self.retry_after or 1.0) + 1, usegmt=True)
+            await self._send(writer, 429, {"error": {"message": "rate limited"}}, f"Retry-After: {when}\r\n",
+                             kind="429date")
+            return True
+        if outcome == "503":
+            await self._send(writer, 503, {"error": {"message": "loading"}}, kind="503")
+            return True
+        if outcome == "reset":
+            self.sent["reset"] += 1
+            writer.transport.abort()
+            return False
+        if outcome == "empty":
+            await self._send(writer, 200, {"id": "chatcmpl-x", "object": "chat.completion", "choices": []}, kind="empty")
+            return True
+        if outcome == "null":
+            await self._send(writer, 200, {"id": "chatcmpl-x", "object": "chat.completion", "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": None}, "finish_reason": "stop"}]}, kind="null")
+            return True
+        if outcome == "trickle":
+            data = json.dumps({"id": "chatcmpl-x", "object": "chat.completion", "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": self.reply_for(req.get("messages") or [])},
+                 "finish_reason": "stop"}]}).encode()
+            writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                         f"Connection: keep-alive\r\n\r\n".encode())
+            for k in range(len(data)):
+                writer.write(data[k: k + 1])
+                await writer.drain()
+                await asyncio.sleep(self.trickle_seconds)
+            self.sent["trickle"] += 1
             return True
         if outcome == "malformed":
             await self._send(writer, 200, None, raw=b'{"id": "chatcmpl-x", "choices": [{"message": {"con', kind="malformed")
