@@ -392,7 +392,9 @@ class JudgeClient:
                 return JudgeReply(None, kind, f"gave up after {attempt} attempts: {detail}", attempts=attempt)
             wait = retry_after if retry_after is not None else \
                 min(self.config.max_backoff, self.config.backoff * 2 ** min(retries, 60)) * (0.5 + self._rng.random())
-            if deadline_at is not None:
+            if deadline_at is None:  # no deadline to bound it: a Retry-After of hours is not waited out
+                wait = min(wait, 10 * self.config.max_backoff)
+            else:
                 left = deadline_at - time.monotonic()
                 if retry_after is not None and retry_after >= left:
                     return JudgeReply(None, "deadline", f"Retry-After {retry_after:g} s is past the deadline "
