@@ -279,3 +279,25 @@ def test_soak_2000_calls_through_a_flapping_judge():
     seen = 2000 + st.errors_seen["http 429"]
     assert seen <= sum(srv["sent"].values()) <= seen + srv["downs"]
     assert st.errors_seen["http 429"] <= srv["sent"]["429"] <= st.errors_seen["http 429"] + srv["downs"]
+
+
+def test_two_handles_on_a_corrupted_cache_rebuild_it_once(tmp_path, caplog):
+    """Two processes' handles (here two in one process) see the same damaged file: the first moves it
+    aside and rebuilds, the second finds the new file and reopens it instead of moving it aside again."""
+    caplog.set_level(logging.WARNING, logger="videorl.judge")
+    a, b = DiskCache(tmp_path), DiskCache(tmp_path)
+    for i in range(200):
+        a.put(f"k{i}", "x" * 500)
+    assert b.get("k7") == "x" * 500
+    a._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    path = tmp_path / FILENAME
+    with open(path, "r+b") as fh:  # damage it in place (same inode) under both open handles
+        fh.seek(0)
+        fh.write(b"\0" * 200)
+    a.put("new", "from a")  # a's page cache may hide the damage from it; one of the two notices
+    assert b.get("k1") is None and a.get("k1") is None
+    a.put("after-a", "A")
+    b.put("after-b", "B")
+    assert a.get("after-b") == "B" and b.get("after-a") == "A"  # both on the one rebuilt file
+    assert len([f for f in tmp_path.glob(f"{FILENAME}.corrupt-*") if not f.name.endswith(("-wal", "-shm"))]) == 1
+    assert len([x for x in caplog.records if "damaged" in x.getMessage()]) == 1

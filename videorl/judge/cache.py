@@ -9,7 +9,8 @@ served under the same model name (``"judge"``) do not share entries. The API key
 A corrupt or truncated file (``file is not a database``, ``database disk image is malformed``) is
 moved aside as ``judge-cache.sqlite.corrupt-<time>`` with one warning and rebuilt empty; the run goes
 on. An ``fcntl`` lock beside the file serialises that repair between processes, and a process whose
-file was already replaced by another one reopens the new file instead of moving it aside again.
+file was already replaced by another one reopens the new file instead of moving it aside again (every
+operation checks that the file is still the one it opened).
 A busy database (another writer) is waited for (30 s), never treated as corrupt.
 """
 
@@ -96,6 +97,14 @@ class DiskCache:
         self._db = db
         self._ino = os.stat(self.path).st_ino
 
+    def _replaced(self) -> bool:
+        """Whether the file at ``path`` is no longer the one this handle opened (moved aside and rebuilt
+        by another process, or deleted); one ``stat`` per operation."""
+        try:
+            return os.stat(self.path).st_ino != self._ino
+        except FileNotFoundError:
+            return True
+
     def _repair(self, exc: BaseException) -> None:
         """Move a corrupt file aside (unless another process already did) and open a fresh one."""
         if self._db is not None:
@@ -128,6 +137,9 @@ class DiskCache:
             return default
         for attempt in range(2):
             try:
+                if self._db is not None and self._replaced():  # another process rebuilt it: follow
+                    self._db.close()
+                    self._db = None
                 if self._db is None:
                     self._open()
                 return op()
