@@ -118,7 +118,8 @@ def test_sync_api_inside_a_running_loop_and_async_api():
 
 def test_config_from_the_environment(monkeypatch):
     for k in ("VIDEORL_JUDGE_BASE_URL", "OPENAI_API_URL", "OPENAI_API_BASE", "OPENAI_BASE_URL", "VIDEORL_JUDGE_MODEL",
-              "OPENAI_API_MODEL", "SERVED_MODEL", "MODEL_VERSION", "VIDEORL_JUDGE_API_KEY", "OPENAI_API_KEY"):
+              "OPENAI_API_MODEL", "SERVED_MODEL", "MODEL_VERSION", "VIDEORL_JUDGE_API_KEY", "OPENAI_API_KEY",
+              "VIDEORL_JUDGE_API_KEY_ENV"):
         monkeypatch.delenv(k, raising=False)
     with pytest.raises(JudgeConfigError, match="base_url and no model"):
         JudgeConfig.resolve().require()
@@ -133,6 +134,21 @@ def test_config_from_the_environment(monkeypatch):
     assert SECRET not in repr(cfg) and SECRET not in cfg.describe()
     with pytest.raises(JudgeConfigError, match="unknown judge settings"):
         JudgeConfig.resolve({"modle": "x"})
+    # limits from the environment (issue 26), arguments first; the key from a named variable
+    monkeypatch.setenv("VIDEORL_JUDGE_TIMEOUT", "7.5")
+    monkeypatch.setenv("VIDEORL_JUDGE_DEADLINE", "none")
+    monkeypatch.setenv("VIDEORL_JUDGE_CONCURRENCY", "3")
+    monkeypatch.setenv("VIDEORL_JUDGE_MAX_RETRIES", "2")
+    monkeypatch.setenv("VIDEORL_JUDGE_CACHE_DIR", "/x/cache")
+    monkeypatch.setenv("MY_JUDGE_KEY", "sk-other-123456")
+    cfg = JudgeConfig.resolve({"concurrency": 9, "api_key_env": "MY_JUDGE_KEY"})
+    assert (cfg.timeout, cfg.deadline, cfg.concurrency, cfg.max_retries, cfg.cache_dir, cfg.api_key) == \
+        (7.5, None, 9, 2, "/x/cache", "sk-other-123456")
+    monkeypatch.setenv("VIDEORL_JUDGE_API_KEY_ENV", "MY_JUDGE_KEY")
+    assert JudgeConfig.resolve().api_key == "sk-other-123456"
+    monkeypatch.setenv("VIDEORL_JUDGE_TIMEOUT", "soon")
+    with pytest.raises(JudgeConfigError, match="VIDEORL_JUDGE_TIMEOUT='soon'"):
+        JudgeConfig.resolve()
 
 
 def test_the_key_never_reaches_logs_reprs_or_errors(caplog):
@@ -155,3 +171,45 @@ def test_the_key_never_reaches_logs_reprs_or_errors(caplog):
         texts = caplog.text + repr(c) + repr(reward) + str(reward.params()) + "".join(r.detail for r in replies)
         assert "HTTP Request" in caplog.text or st.calls  # the SDK's own logging was captured
         assert SECRET not in texts
+
+
+def test_retries_run_until_the_deadline_and_respect_retry_after_past_it():
+    with JudgeServer(script=["500"] * 12 + ["ok"]) as srv:  # 12 failures: more than any fixed retry count
+        (r,), st = client(srv, max_retries=None, deadline=10.0, backoff=0.005, max_backoff=0.02).complete([msgs("x")])
+        assert r.ok and r.attempts == 13 and st.retries == 12
+    with JudgeServer(script=["429"], retry_after=5.0) as srv:  # Retry-After 5 s, deadline 1 s: honoured, so give up
+        t0 = time.monotonic()
+        (r,), _ = client(srv, max_retries=None, deadline=1.0).complete([msgs("x")])
+        assert r.error == "deadline" and "Retry-After 5 s is past the deadline" in r.detail
+        assert time.monotonic() - t0 < 0.9 and srv.received == 1
+    with JudgeServer(script=["500"] * 1000) as srv:  # a long back-off is cut so one last attempt fits the deadline
+        t0 = time.monotonic()
+        (r,), st = client(srv, max_retries=None, deadline=1.0, backoff=0.4, max_backoff=5.0).complete([msgs("x")])
+        assert r.error == "deadline" and 0.9 < time.monotonic() - t0 < 2.0
+        assert st.attempts == srv.received >= 3
+
+
+@pytest.mark.parametrize("fault,kind", [
+    ("429", "http 429"), ("429date", "http 429"), ("500", "http 500"), ("503", "http 503"),
+    ("reset", "connection"), ("hang", "timeout"), ("trickle", "timeout"), ("malformed", "malformed"),
+    ("empty", "malformed"), ("null", "malformed"),
+])
+def test_fault_matrix_each_fault_is_retried_and_counted(fault, kind):
+    """One fault, then a good reply: the call succeeds on its second attempt and the fault is counted
+    under its kind (the HTTP-date Retry-After is honoured: it is at least a second away)."""
+    with JudgeServer(default="fine", script=["ok", fault, "ok"], hang_seconds=30, trickle_seconds=0.05) as srv:
+        c = client(srv, timeout=0.5, max_retries=None, deadline=10.0)
+        assert c.complete([msgs("warm-up")])[0][0].ok  # the SDK's start-up is not part of the timing
+        t0 = time.monotonic()
+        (r,), st = c.complete([msgs("x")])
+        wall = time.monotonic() - t0
+        assert r.ok and r.text == "fine" and r.attempts == 2, r
+        assert dict(st.errors_seen) == {kind: 1} and st.retries == 1
+        assert wall >= (1.0 if fault == "429date" else 0.0) and wall < 4.0
+
+
+@pytest.mark.parametrize("fault", ["400", "401", "404"])
+def test_fault_matrix_client_errors_fail_at_once(fault):
+    with JudgeServer(default="fine", script=[fault] * 3) as srv:
+        (r,), st = client(srv, max_retries=None).complete([msgs("x")])
+        assert r.error == f"http {fault}" and r.attempts == 1 and srv.received == 1 and st.retries == 0

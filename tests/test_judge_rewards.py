@@ -263,3 +263,47 @@ def test_judge_rewards_never_raise_on_model_or_judge_text(embedder, text, reply)
                      (get("versavid_r1", judge=judge), _open("DarkEventInfer"))]:
             res = r(text, t)
             assert math.isfinite(res.score) and all(math.isfinite(v) for v in res.components.values())
+
+
+def test_versavid_judge_does_not_import_the_preset():
+    """Issue 23's circle is cut: the preset imports the judge rewards, never the reverse."""
+    import ast as _ast
+    from pathlib import Path
+
+    import videorl.rewards.faithful.versavid_judge as vj
+
+    tree = _ast.parse(Path(vj.__file__).read_text())
+    imported = {n.module for n in _ast.walk(tree) if isinstance(n, _ast.ImportFrom)} | \
+        {a.name for n in _ast.walk(tree) if isinstance(n, _ast.Import) for a in n.names}
+    assert "videorl.rewards.faithful.versavid" not in imported
+    from videorl.rewards.faithful.versavid import versavid_answer
+
+    for text in ["<answer> B </answer>", "<think>x</think><answer>open ended", "none", "<answer></answer>"]:
+        assert vj.service_answer(text) == versavid_answer(text)  # the same rule in both places
+
+
+@pytest.mark.parametrize("reply,events", [
+    ('{"events": ["man walks in", "man sits"]}', ["man walks in", "man sits"]),
+    ("```python\n{'events': ['a', 2]}\n```", ["a", 2]),  # only the first item must be text
+    ('Here you go: {"events": ["a"]}', None),  # the whole reply is read: prose around fails
+    ('{"events": [1, "a"]}', None), ('{"events": "a"}', None), ("```\n{\"events\": []}\n```", None),
+    ('{"events": []}', []),
+])
+def test_caption_event_list_reading_as_dream1k(reply, events):
+    from videorl.rewards.faithful.versavid_judge import events_faithful
+
+    assert events_faithful(reply) == events
+
+
+@pytest.mark.parametrize("reply,n,frac", [
+    ('{"events": [{"event": "e", "relationship": "entailment"}, {"event": "f", "relationship": "Neutral "}]}', 2, 0.5),
+    ('"events": [{"relationship": "entailment", "ok": True}]', 1, 1.0),  # braces added, True lower-cased
+    ('```json\n{"events": [{"relationship": "entailment"},]}\n```', 1, 1.0),  # fence, trailing comma
+    ('{"events": [{"relationship": "entailment"}{"relationship": "contradiction"}]}', 2, 0.5),  # "}{" repaired
+    ('{"events": [{"relationship": "neutral"}]}', 0, 1.0),  # no event: one row, scores 1
+    ('{"events": [{"relationship": "entailed"}]}', 1, None), ('{"events": []}', 1, None), ("no", 1, None),
+])
+def test_caption_classification_reading_as_dream1k(reply, n, frac):
+    from videorl.rewards.faithful.versavid_judge import entailed_faithful
+
+    assert entailed_faithful(reply, n) == frac

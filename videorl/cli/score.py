@@ -14,6 +14,10 @@ the tables round to 2 decimals.
 Every line is read and scored before anything is written or printed: a bad line (malformed JSON,
 missing field, zero or negative duration, NaN, no prediction) stops the command with
 ``file:line: field 'x': reason`` and exit status 2, and no partial output is left behind.
+
+``--judge`` adds Video-R2's TAC and VAS (:mod:`videorl.scoring.judged`). The judge's failures are
+printed per metric on stderr, and the exit status is 3 when a metric lost more samples to judge
+failures than ``--max-judge-failures`` (default 0); the tables and files are still written.
 """
 
 from __future__ import annotations
@@ -65,7 +69,29 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--judge-model", default=None, metavar="NAME",
                    help="the judge's model name (default: VIDEORL_JUDGE_MODEL, OPENAI_API_MODEL or SERVED_MODEL)")
     p.add_argument("--judge-faithful", action="store_true",
-                   help="VAS as Video-R2 samples it (temperature 0.7, one re-ask) instead of temperature 0")
+                   help="TAC and VAS read as Video-R2 does (VAS at temperature 0.7, top-k 20, one re-ask, then 0) "
+                        "instead of the fixed readings, where a reply that is not a verdict is a judge failure")
+    g = p.add_argument_group("judge settings (each also from the environment; see docs/judges.md)")
+    g.add_argument("--judge-api-key-env", metavar="VAR", default=None,
+                   help="the environment variable holding the judge's API key (default: VIDEORL_JUDGE_API_KEY_ENV, "
+                        "else VIDEORL_JUDGE_API_KEY or OPENAI_API_KEY; none: 'EMPTY')")
+    g.add_argument("--judge-timeout", type=float, metavar="S", default=None,
+                   help="seconds per HTTP attempt (VIDEORL_JUDGE_TIMEOUT; default 30)")
+    g.add_argument("--judge-deadline", type=float, metavar="S", default=None,
+                   help="seconds for all judge calls of the run together: TAC and VAS share it "
+                        "(VIDEORL_JUDGE_DEADLINE; default 900)")
+    g.add_argument("--judge-concurrency", type=int, metavar="N", default=None,
+                   help="requests in flight at once (VIDEORL_JUDGE_CONCURRENCY; default 64)")
+    g.add_argument("--judge-retries", type=int, metavar="N", default=None,
+                   help="retries of a failed call (VIDEORL_JUDGE_MAX_RETRIES; default: until the deadline)")
+    g.add_argument("--judge-cache", metavar="DIR", default=None,
+                   help="cache judge replies in DIR (VIDEORL_JUDGE_CACHE_DIR; default: no cache)")
+    g.add_argument("--judge-prompts-from", metavar="PATH", default=None,
+                   help="a Video-R2 checkout whose own TAC/VAS prompts and sampling to use "
+                        "(VIDEORL_JUDGE_PROMPTS_FROM; default: videorl's paraphrases)")
+    g.add_argument("--max-judge-failures", type=int, metavar="N", default=0,
+                   help="exit with status 3 when more than N samples of any judge metric failed (the metric "
+                        "leaves them out); default 0: any failure")
     p.set_defaults(func=run)
     return p
 
@@ -157,12 +183,9 @@ def run(args: argparse.Namespace) -> int:
         raise RecordError("no records to score", path=args.predictions)
     missing = args.nextgqa_missing or ("skip" if args.protocol == "official" else "count")
     summary = summarize(rows, nextgqa_missing=missing)
+    judge_failed = False
     if getattr(args, "judge", None) is not None:
-        from videorl.judge import JudgeClient
-        from videorl.scoring.judged import add_judge_metrics
-
-        add_judge_metrics(rows, summary, JudgeClient(base_url=args.judge or None, model=args.judge_model),
-                          faithful=args.judge_faithful)
+        judge_failed = _judge(args, rows, summary)
     if args.per_sample is not None:
         write_jsonl(args.per_sample, ({**raw, "scores": scores} for _, raw, scores in rows))
     if args.json:
@@ -171,4 +194,34 @@ def run(args: argparse.Namespace) -> int:
         print(format_tables(summary))
         if args.per_sample is not None:
             print(f"\nper-sample scores: {args.per_sample}")
-    return 0
+    return 3 if judge_failed else 0
+
+
+def _judge(args: argparse.Namespace, rows: list, summary: dict) -> bool:
+    """TAC and VAS by the judge; prints one line of judge failures per metric to stderr and returns
+    whether any metric lost more than ``--max-judge-failures`` samples."""
+    import sys
+
+    from videorl.judge import JudgeClient
+    from videorl.scoring.judged import add_judge_metrics
+
+    settings = {"base_url": args.judge or None, "model": args.judge_model, "api_key_env": args.judge_api_key_env,
+                "timeout": args.judge_timeout, "deadline": args.judge_deadline,
+                "concurrency": args.judge_concurrency, "max_retries": args.judge_retries,
+                "cache_dir": args.judge_cache}
+    client = JudgeClient({k: v for k, v in settings.items() if v is not None})
+    try:
+        failures = add_judge_metrics(rows, summary, client, faithful=args.judge_faithful,
+                                     prompts_from=args.judge_prompts_from)
+    finally:
+        client.close()
+    over = False
+    for name, f in failures.items():
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(f["kinds"].items(), key=lambda kv: -kv[1]))
+        bad = f["failed"] > args.max_judge_failures
+        over |= bad
+        print(f"judge {name}: {f['failed']} of {f['samples']} samples failed" + (f" ({kinds})" if kinds else "")
+              + (f"; more than --max-judge-failures {args.max_judge_failures}" if bad else ""), file=sys.stderr)
+    st = client.stats
+    print(f"judge: {client.config.describe()}; {st.summary()}", file=sys.stderr)
+    return over

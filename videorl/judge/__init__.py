@@ -10,8 +10,10 @@
     replies[0].text, replies[0].error, stats.summary()
 
 Modules: :mod:`~videorl.judge.config` (settings, environment), :mod:`~videorl.judge.client`
-(concurrency, timeouts, retries, the synchronous batch API), :mod:`~videorl.judge.cache` (on-disk
+(concurrency, timeouts, retries until the deadline, verdict checks, the synchronous batch API),
+:mod:`~videorl.judge.step` (one deadline per training step), :mod:`~videorl.judge.cache` (on-disk
 cache), :mod:`~videorl.judge.policy` (``on_error``), :mod:`~videorl.judge.parse` (reply parsers),
+:mod:`~videorl.judge.prompts` (the originals' own prompts from the user's checkout),
 :mod:`~videorl.judge.embed` (sentence embeddings). Rewards call this package, never the reverse.
 Needs the ``judge`` extra (``openai``, ``sentence-transformers``); importing it loads neither.
 """

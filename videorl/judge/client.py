@@ -3,12 +3,17 @@
 
 - **Bounded concurrency**: at most ``concurrency`` requests in flight (a semaphore; a call waiting
   out a back-off does not hold a slot).
-- **Timeouts**: ``timeout`` per HTTP attempt and ``deadline`` per batch; a call that has not
-  finished by the deadline fails with kind ``deadline``, so a batch never stalls.
-- **Retries** on 429, 408/409, 5xx, timeouts, connection errors and malformed bodies, honouring
-  ``Retry-After`` / ``retry-after-ms``, else exponential back-off with jitter; other 4xx fail at once.
+- **Timeouts**: ``timeout`` per HTTP attempt and ``deadline`` per training step (one deadline shared
+  by every batch of the step, :mod:`videorl.judge.step`); a call that has not finished by the
+  deadline fails with kind ``deadline``, so a step never stalls.
+- **Retries until the deadline** on 429, 408/409, 5xx, timeouts, connection errors and malformed
+  bodies, honouring ``Retry-After`` / ``retry-after-ms``, else capped exponential back-off with
+  jitter; other 4xx fail at once. An outage shorter than the deadline loses no call.
+- **Verdicts**: a caller may pass ``validate``; a reply that is not a valid verdict is never cached,
+  is re-asked ``verdict_retries`` times, then fails (kind ``invalid verdict``).
   The SDK's own retries are switched off (``max_retries=0``) so every attempt is counted here.
-- **Cache** on disk (:mod:`videorl.judge.cache`): a repeated (model, messages, parameters) costs nothing.
+- **Cache** on disk (:mod:`videorl.judge.cache`): a repeated (server, model, messages, parameters)
+  costs nothing.
 - **Synchronous batch API**: :meth:`JudgeClient.complete` runs the batch on the client's own event
   loop in a background thread, so a host's reward call (EasyR1, TRL, verl) needs no event loop and
   works even when called from inside a running one. :meth:`JudgeClient.acomplete` is the async form.
@@ -20,6 +25,7 @@ a failure scores is the caller's ``on_error`` policy (:mod:`videorl.judge.policy
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import email.utils
 import json
 import logging
@@ -28,16 +34,18 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from videorl.judge.cache import DiskCache, cache_key
 from videorl.judge.config import JudgeConfig
+from videorl.judge.step import current_step
 
 log = logging.getLogger(__name__)
 
 Messages = Sequence[Mapping[str, Any]]
+Validator = Callable[[str], bool]
 CONNECTIONS_PER_POOL = 16
 
 
@@ -69,6 +77,7 @@ class JudgeStats:
     retry_wait_s: float = 0.0
     failures: Counter = field(default_factory=Counter)
     errors_seen: Counter = field(default_factory=Counter)
+    invalid_kept: int = 0
 
     def merge(self, other: JudgeStats) -> None:
         self.calls += other.calls
@@ -79,6 +88,7 @@ class JudgeStats:
         self.retry_wait_s += other.retry_wait_s
         self.failures.update(other.failures)
         self.errors_seen.update(other.errors_seen)
+        self.invalid_kept += other.invalid_kept
 
     def summary(self) -> str:
         fail = sum(self.failures.values())
@@ -90,6 +100,14 @@ class JudgeStats:
 
 class _Malformed(Exception):
     pass
+
+
+def _valid(validate: Validator, text: str) -> bool:
+    """A validator that raises rejects the reply (it is a parser meeting text it cannot read)."""
+    try:
+        return bool(validate(text))
+    except Exception:
+        return False
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -209,59 +227,91 @@ class JudgeClient:
         self._loop = self._thread = self._client = None
 
     # -- public API -----------------------------------------------------------------------------
-    def complete(self, requests: Sequence[Any], *, progress: str | None = None) -> tuple[list[JudgeReply], JudgeStats]:
+    def complete(self, requests: Sequence[Any], *, progress: str | None = None, validate: Validator | Sequence[Validator | None] | None = None,
+                 on_invalid: str = "fail") -> tuple[list[JudgeReply], JudgeStats]:
         """Run ``requests`` concurrently; returns the replies in order and this batch's stats.
 
         ``progress``: a tqdm description to show a progress bar (``None``: no bar).
+        ``validate``: ``text -> bool`` (or one per request), whether a reply is a valid verdict. An invalid one is never
+        cached; with ``on_invalid="fail"`` it is re-asked ``verdict_retries`` times, then fails with
+        kind ``invalid verdict``; with ``"keep"`` (faithful modes: the original reads whatever came
+        back) it is returned as it is, and counted in ``stats.invalid_kept``.
+
+        The batch's deadline is the open training step's (:mod:`videorl.judge.step`), else
+        ``deadline`` from now.
         """
         if not requests:
             return [], JudgeStats()
+        if on_invalid not in ("fail", "keep"):
+            raise ValueError(f"on_invalid must be 'fail' or 'keep', got {on_invalid!r}")
         loop = self._ensure_loop()
-        fut = asyncio.run_coroutine_threadsafe(self._batch(list(requests), progress), loop)
-        limit = None if self.config.deadline is None else self.config.deadline + self.config.timeout + 60
-        replies, stats = fut.result(timeout=limit)
+        with self._lock:  # the SDK is loaded and its clients built before the deadline starts
+            self._openai()
+        deadline_at = self._deadline_at()
+        fut = asyncio.run_coroutine_threadsafe(
+            self._batch(list(requests), progress, deadline_at, validate, on_invalid), loop)
+        limit = None if deadline_at is None else max(0.0, deadline_at - time.monotonic()) + 5.0
+        try:
+            replies, stats = fut.result(timeout=limit)
+        except concurrent.futures.TimeoutError:  # a guard only: every attempt is bounded by the deadline
+            fut.cancel()
+            stats = JudgeStats(calls=len(requests))
+            replies = [JudgeReply(None, "deadline", "the batch overran its deadline") for _ in requests]
+            stats.failures["deadline"] += len(requests)
         self.stats.merge(stats)
         return replies, stats
 
-    async def acomplete(self, requests: Sequence[Any]) -> tuple[list[JudgeReply], JudgeStats]:
+    async def acomplete(self, requests: Sequence[Any], *, validate: Any = None,
+                        on_invalid: str = "fail") -> tuple[list[JudgeReply], JudgeStats]:
         """The async form of :meth:`complete`, usable from any event loop."""
         if not requests:
             return [], JudgeStats()
         loop = self._ensure_loop()
+        with self._lock:
+            self._openai()
+        deadline_at = self._deadline_at()
         replies, stats = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(
-            self._batch(list(requests), None), loop))
+            self._batch(list(requests), None, deadline_at, validate, on_invalid), loop))
         self.stats.merge(stats)
         return replies, stats
 
+    def _deadline_at(self) -> float | None:
+        step = current_step()
+        if step is not None:
+            return step.bound(self.config.deadline)
+        return None if self.config.deadline is None else time.monotonic() + self.config.deadline
+
     # -- inside the loop --------------------------------------------------------------------------
-    async def _batch(self, requests: list[Any], progress: str | None) -> tuple[list[JudgeReply], JudgeStats]:
+    async def _batch(self, requests: list[Any], progress: str | None, deadline_at: float | None,
+                     validate: Any, on_invalid: str) -> tuple[list[JudgeReply], JudgeStats]:
         self._openai()
         stats = JudgeStats(calls=len(requests))
-        loop = asyncio.get_running_loop()
-        deadline_at = None if self.config.deadline is None else loop.time() + self.config.deadline
         bar = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=len(requests), desc=progress, unit=" calls")
 
-        async def one(req: Any) -> JudgeReply:
-            reply = await self._one(req, deadline_at, stats)
+        checks: dict[str, Validator | None] = {}
+
+        async def one(key: str, req: Any) -> JudgeReply:
+            reply = await self._one(req, deadline_at, stats, checks.get(key), on_invalid)
             if bar is not None:
                 bar.update(1)
             return reply
 
         unique: dict[str, Any] = {}  # identical requests in one batch are sent once
         keys = []
-        for r in requests:
+        for n, r in enumerate(requests):
             k = self._key(r)
             keys.append(k)
             unique.setdefault(k, r)
+            checks.setdefault(k, validate[n] if isinstance(validate, Sequence) else validate)
         stats.deduplicated = len(requests) - len(unique)
         if bar is not None:
             bar.total = len(unique)
         try:
-            done = dict(zip(unique, await asyncio.gather(*(one(r) for r in unique.values())), strict=True))
+            done = dict(zip(unique, await asyncio.gather(*(one(k, r) for k, r in unique.items())), strict=True))
         finally:
             if bar is not None:
                 bar.close()
@@ -277,7 +327,7 @@ class JudgeClient:
 
     def _key(self, req: Any) -> str:
         messages, params = self._split(req)
-        return cache_key(str(self.config.model), messages, params)
+        return cache_key(str(self.config.model), messages, params, server=self.config.base_url)
 
     def _clean(self, text: str) -> str:
         key = self.config.api_key or ""
@@ -285,50 +335,77 @@ class JudgeClient:
             text = text.replace(key, "***")
         return text[:300]
 
-    async def _one(self, req: Any, deadline_at: float | None, stats: JudgeStats) -> JudgeReply:
+    async def _one(self, req: Any, deadline_at: float | None, stats: JudgeStats, validate: Validator | None,
+                   on_invalid: str) -> JudgeReply:
+        """One request: attempts until it succeeds, fails for good, or the deadline comes.
+
+        Every attempt is counted in ``stats.attempts``; every failed attempt in ``stats.errors_seen``
+        and then either in ``stats.retries`` (tried again) or in the reply's failure."""
         messages, params = self._split(req)
         model = str(self.config.model)
-        key = cache_key(model, messages, params)
+        key = cache_key(model, messages, params, server=self.config.base_url)
         if self._cache is not None:
             hit = self._cache.get(key)
-            if hit is not None:
+            if hit is not None and (validate is None or _valid(validate, hit)):
                 stats.cache_hits += 1
                 return JudgeReply(hit, cached=True)
-        loop = asyncio.get_running_loop()
         assert self._sem is not None
-        kind, detail = "deadline", "the batch deadline passed before the call could start"
-        for attempt in range(self.config.max_retries + 1):
+        kind, detail = "deadline", "the step's deadline passed before the call could start"
+        retries = verdicts = attempt = 0
+        final = False
+        while True:
             async with self._sem:
-                remaining = None if deadline_at is None else deadline_at - loop.time()
+                remaining = None if deadline_at is None else deadline_at - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    return JudgeReply(None, "deadline", f"batch deadline reached ({detail})", attempts=attempt)
+                    return JudgeReply(None, "deadline", f"deadline reached ({detail})", attempts=attempt)
                 budget = self.config.timeout if remaining is None else min(self.config.timeout, remaining)
                 stats.attempts += 1
+                attempt += 1
                 retry_after = None
                 try:
-                    text = await asyncio.wait_for(self._post(model, messages, params, budget), timeout=budget + 1.0)
+                    text = await asyncio.wait_for(self._post(model, messages, params, budget + 0.5), timeout=budget)
                 except Exception as exc:  # classified below; every failure is counted, none is hidden
                     kind, retryable, retry_after, detail = self._classify(exc)
                     stats.errors_seen[kind] += 1
                 else:
-                    if self._cache is not None:
-                        self._cache.put(key, text)
-                    return JudgeReply(text, attempts=attempt + 1)
+                    if validate is None or _valid(validate, text):
+                        if self._cache is not None:
+                            self._cache.put(key, text)
+                        return JudgeReply(text, attempts=attempt)
+                    if on_invalid == "keep":
+                        stats.invalid_kept += 1
+                        return JudgeReply(text, attempts=attempt)
+                    kind, retryable, detail = "invalid verdict", True, self._clean(f"not a valid verdict: {text!r}")
+                    stats.errors_seen[kind] += 1
+                    verdicts += 1
+                    if verdicts > self.config.verdict_retries:
+                        return JudgeReply(text, kind, detail, attempts=attempt)
+                    if remaining is not None and deadline_at - time.monotonic() <= 0:
+                        return JudgeReply(text, kind, detail, attempts=attempt)
+                    stats.retries += 1
+                    continue  # re-ask at once: the server answered, it is not overloaded
             if not retryable:
-                return JudgeReply(None, kind, detail, attempts=attempt + 1)
-            if attempt == self.config.max_retries:
-                break
+                return JudgeReply(None, kind, detail, attempts=attempt)
+            if final:
+                return JudgeReply(None, "deadline", f"deadline reached after {kind}: {detail}", attempts=attempt)
+            if retries >= self.config.retry_limit:
+                return JudgeReply(None, kind, f"gave up after {attempt} attempts: {detail}", attempts=attempt)
             wait = retry_after if retry_after is not None else \
-                min(self.config.max_backoff, self.config.backoff * 2 ** attempt) * (0.5 + self._rng.random())
-            wait = min(wait, 10 * self.config.max_backoff)
-            if deadline_at is not None and loop.time() + wait >= deadline_at:
-                return JudgeReply(None, "deadline", f"no time left to retry after {kind}: {detail}",
-                                  attempts=attempt + 1)
+                min(self.config.max_backoff, self.config.backoff * 2 ** min(retries, 60)) * (0.5 + self._rng.random())
+            if deadline_at is None:  # no deadline to bound it: a Retry-After of hours is not waited out
+                wait = min(wait, 10 * self.config.max_backoff)
+            else:
+                left = deadline_at - time.monotonic()
+                if retry_after is not None and retry_after >= left:
+                    return JudgeReply(None, "deadline", f"Retry-After {retry_after:g} s is past the deadline "
+                                      f"({kind}: {detail})", attempts=attempt)
+                if wait >= left:  # one last attempt, with time left for it
+                    wait = max(0.0, left - min(self.config.timeout, left / 2))
+                    final = True
+            retries += 1
             stats.retries += 1
             stats.retry_wait_s += wait
             await asyncio.sleep(wait)
-        return JudgeReply(None, kind, f"gave up after {self.config.max_retries + 1} attempts: {detail}",
-                          attempts=self.config.max_retries + 1)
 
     def _classify(self, exc: Exception) -> tuple[str, bool, float | None, str]:
         """(kind, retryable, retry_after seconds, detail) of a failed attempt."""

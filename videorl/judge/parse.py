@@ -112,3 +112,71 @@ def first_json_object(text: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return out if isinstance(out, dict) else None
+
+
+def tar_object_strict(text: str) -> dict[str, Any] | None:
+    """Fixed reading of a TAR extraction reply: a JSON object (code fences and text around it allowed)
+    whose values are all text; ``None`` (a judge failure) for anything else: prose, a truncated ``{...``,
+    a list, a number, a non-text value."""
+    text = _FENCE.sub("", text[:MAX_REPLY_CHARS].strip())
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        i, j = text.find("{"), text.rfind("}")
+        if i == -1 or j <= i:
+            return None
+        try:
+            obj = json.loads(text[i: j + 1])
+        except ValueError:
+            return None
+    if not isinstance(obj, dict) or not all(isinstance(v, str) for v in obj.values()):
+        return None
+    return obj
+
+
+_LETTER_REPLY = re.compile(r"^(?:(?:the\s+)?(?:final\s+)?(?:answer|option|choice)\s*(?:is)?\s*[:\-]?\s*)?"
+                           r"[\s(\[{*_`'\"]*([A-Za-z])[\s)\]}*_`'\".:]*$", re.IGNORECASE)
+
+
+def letter_strict(text: str, n_options: int) -> str | None | bool:
+    """Fixed TAC reading of a judge reply that was asked for one option letter: the letter (upper
+    case) when the first non-empty line is a single valid option letter (light punctuation or an
+    "Answer:" label allowed); ``None`` when the judge says ``UNKNOWN`` (the text gives no answer);
+    ``False`` when the reply is not a verdict (prose, a letter outside the options): a judge failure."""
+    line = _first_line(text[:MAX_REPLY_CHARS])
+    if re.fullmatch(r"[\W_]*unknown[\W_]*", line, re.IGNORECASE):
+        return None
+    m = _LETTER_REPLY.match(line)
+    if m is None:
+        return False
+    x = m.group(1).upper()
+    return x if ord(x) - 65 < n_options else False
+
+
+def vas_faithful(text: str) -> int | None:
+    """Video-R2 VAS's ``parse_llm_json``: the first ``{...}`` as JSON; a number (``true`` is 1,
+    ``false`` 0, as Python's ``isinstance(x, int)`` reads them) rounded and clamped to 0..10; ``None``
+    when there is no object, it is not JSON, the score is not a number, or it is not finite."""
+    if not isinstance(text, str):
+        return None
+    m = re.search(r"\{[\s\S]*?\}", text)
+    if m is None:
+        return None
+    try:
+        data = json.loads(m.group(0))
+        score = data.get("score")
+        if isinstance(score, (int, float)):
+            return max(0, min(10, int(round(float(score)))))
+    except Exception:  # the original catches everything: NaN, infinity, a non-object
+        return None
+    return None
+
+
+def vas_strict(text: str) -> int | None:
+    """Fixed VAS reading: the first ``{...}`` whose ``score`` is a finite number in [0, 10] (not a
+    boolean), rounded; ``None`` (a judge failure) otherwise."""
+    d = first_json_object(text or "")
+    s = None if d is None else d.get("score")
+    if isinstance(s, bool) or not isinstance(s, (int, float)) or not (0 <= s <= 10):
+        return None
+    return int(round(float(s)))

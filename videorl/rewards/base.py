@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from videorl.judge.step import judge_step
 from videorl.target import Target
 
 MAX_RESPONSE_CHARS = 65536
@@ -128,7 +129,8 @@ class Reward:
         if type(response) is not str or len(response) > self._max_chars or (
                 "\x00" in response and not self._keep_nul):
             response = as_text(response, self._max_chars, self._keep_nul)
-        return self.score(response, target)
+        with judge_step():  # all judge calls of this call share one deadline (videorl.judge.step)
+            return self.score(response, target)
 
     def many(self, responses: Sequence[Any], targets: Sequence[Target]) -> list[RewardResult]:
         """Score a batch (what the host adapters call). Same contract as ``__call__``; rewards that
@@ -138,7 +140,8 @@ class Reward:
         for target in targets:
             if self.tasks is not None and target.task not in self.tasks:
                 self(None, target)  # raises UnsupportedTaskError with the message above
-        return self.score_many([as_text(r, self._max_chars, self._keep_nul) for r in responses], list(targets))
+        with judge_step():  # one training step: all its judge calls share one deadline
+            return self.score_many([as_text(r, self._max_chars, self._keep_nul) for r in responses], list(targets))
 
     def read_whole(self, faithful: bool) -> None:
         """Faithful rewards read responses up to :data:`FAITHFUL_MAX_CHARS` uncut and keep NUL

@@ -9,7 +9,13 @@ then scores. Scoring one response is a batch of one. Parameters common to all:
   ``cache_dir``, ``sampling``...); missing connection fields come from the environment. Resolved on
   first use, so a reward builds and pickles without a server.
 - ``on_error``: ``zero`` | ``nan`` | ``raise`` (:mod:`videorl.judge.policy`): what a sample whose
-  judge calls failed scores. Failures are counted and logged once per batch.
+  judge calls failed scores. A reply that is not a verdict counts as a failure in fixed mode (each
+  reward documents what a verdict is). Failures are counted and logged once per batch.
+- ``prompts_from``: a checkout of the original method (:mod:`videorl.judge.prompts`) whose own
+  prompts the faithful judge requests use.
+
+All judge calls of one training step (the outermost ``Reward.many`` / ``__call__``) share one
+deadline (:mod:`videorl.judge.step`).
 
 The API key never appears in ``repr``, ``params()`` or logs.
 """
@@ -50,6 +56,14 @@ class JudgedReward(Reward):
     def ask(self, requests: list[Any]) -> tuple[list[Any], Any]:
         """Send ``requests`` (chat message lists) concurrently: ``(replies, batch stats)``."""
         return self.client().complete(requests)
+
+    def ask_checked(self, requests: list[Any], validate: Any, on_invalid: str | None = None) -> tuple[list[Any], Any]:
+        """:meth:`ask` with a verdict check (one ``text -> bool`` or one per request). A reply that is not
+        a verdict is never cached; fixed mode (``on_invalid="fail"``, the default unless the reward is
+        faithful) re-asks it and then counts it as a judge failure; faithful mode (``"keep"``) reads it
+        as the original does."""
+        mode = on_invalid or ("keep" if getattr(self, "faithful", False) else "fail")
+        return self.client().complete(requests, validate=validate, on_invalid=mode)
 
     def report(self, stats: Any, failed: int, total: int) -> None:
         from videorl.judge.policy import report

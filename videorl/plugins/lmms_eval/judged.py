@@ -37,11 +37,13 @@ def _judge_all(items: list[dict[str, Any]]) -> dict[str, float]:
     key = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()
     if key not in _MEMO:  # tac and tac_strict share one batch of judge calls
         from videorl.judge import JudgeClient
+        from videorl.judge.step import judge_step
         from videorl.scoring.judged import tac, vas
 
         client = JudgeClient()
-        got, _ = tac(items, client, progress="TAC judge")
-        got.update(vas(items, client, progress="VAS judge")[0])
+        with judge_step():  # TAC and VAS share one deadline
+            got, _ = tac(items, client, progress="TAC judge")
+            got.update(vas(items, client, progress="VAS judge")[0])
         _MEMO[key] = got
     return _MEMO[key]
 

@@ -22,17 +22,38 @@ The answer is the ``<answer>`` body (a missing closing tag reads to the end); an
   "afternoon" as "after", "dismay" as "may"). Fixed: an answer without events has precision 0, and
   words and phrases match whole words. The original re-asks a malformed reply up to 5 × 10 times;
   here a malformed reply is a judge failure scored by ``on_error``.
+
+Verdicts (issue 26): in fixed mode a reply that is not a verdict (no digit 0–2, no True/False on the
+first line, an event list that is not a list of text, a classification of the wrong length or with
+another class) is re-asked ``verdict_retries`` times, then is a judge failure (``on_error``); it is
+never cached. Faithful mode reads every reply as the original does (DarkEventInfer and MixVidQA
+never fail on text; the caption's event lists and classifications go through DREAM-1K's own readings,
+:func:`events_faithful` and :func:`entailed_faithful`; what they reject is a judge failure here,
+where the original re-asks).
+
+Prompts: paraphrases, unless ``prompts_from`` (or ``VIDEORL_JUDGE_PROMPTS_FROM``) names a
+VidBridge-R1 checkout (:mod:`videorl.judge.prompts`): then the requests are built from its
+``qwen25_judge_service.py`` and ``dream_metric.py`` (with its ``max_new_tokens`` as ``max_tokens``),
+in faithful and fixed mode alike (fixed mode then adds nothing to them). Faithful mode without it warns
+once. Two differences stay: the caption services' ``call_gpt35`` wraps the message list inside another
+user message (a bug no server accepts; videorl sends the list itself), and an empty event list is
+scored 1 without the call the original makes only to validate its reply.
+
+This module does not import :mod:`videorl.rewards.faithful.versavid` (the preset imports it): the
+answer is read by :func:`service_answer`, the judge services' own rule.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from videorl.judge.parse import digit_faithful, digit_strict, literal_dict, true_anywhere, true_false_strict
 from videorl.rewards.base import RewardResult
-from videorl.rewards.faithful.versavid import versavid_answer
 from videorl.rewards.judged import JudgedReward
 from videorl.rewards.registry import register
 from videorl.target import Target
@@ -75,6 +96,17 @@ HEDGE_WORDS = (
     "occasionally", "sometimes", "rarely", "unclear", "ambiguous", "vague", "speculative", "indicative of",
     "hinting at", "implying", "inferring", "open to interpretation", "subject to change", "not necessarily")
 CLASSES = ("entailment", "neutral", "contradiction")
+
+
+def service_answer(text: str) -> str:
+    """The answer the VidBridge-R1 judge services read: the first ``<answer>`` body, to the end of the
+    text when the closing tag is missing, stripped; ``""`` without an ``<answer>`` tag."""
+    i = text.find("<answer>")
+    if i < 0:
+        return ""
+    body = text[i + len("<answer>"):]
+    j = body.find("</answer>")
+    return (body[:j] if j >= 0 else body).strip()
 
 
 def keywords_term(answer: str, *, faithful: bool) -> float:
@@ -128,20 +160,88 @@ def entailed_fraction(text: str, n_events: int) -> float | None:
     return hits / n_events
 
 
+def _unfence(q: str) -> str:
+    if q.startswith("```json"):
+        return q.replace("```json", "").replace("```", "").strip()
+    if q.startswith("```python"):
+        return q.replace("```python", "").replace("```", "").strip()
+    return q
+
+
+def events_faithful(text: str) -> list[Any] | None:
+    """DREAM-1K / VidBridge-R1's event-list reading (``extract_events``): a leading code fence removed,
+    the whole reply read by ``ast.literal_eval``, its ``events`` a list whose *first* item (if any) is
+    text; ``None`` where the original re-asks."""
+    try:
+        events = ast.literal_eval(_unfence(text))["events"]
+    except Exception:
+        return None
+    if not isinstance(events, list) or (events and not isinstance(events[0], str)):
+        return None
+    return events
+
+
+def entailed_faithful(text: str, n_events: int) -> float | None:
+    """DREAM-1K / VidBridge-R1's classification reading (``try_call_api_for_eval`` and
+    ``evaluate_one_sample`` with ``is_recall``): whitespace collapsed, a fence removed, braces added
+    when missing, ``True``/``False`` lower-cased, a few trailing commas and ``[Placeholder]`` repaired,
+    then JSON; as many rows as events (one for none), each relationship one of the three classes;
+    entailed / events (1 for no event). ``None`` where the original re-asks."""
+    q = re.sub(r"\s+", " ", re.sub(r"\n+", "\n", text.strip()))
+    q = _unfence(q)
+    if not q.startswith("{"):
+        q = "{" + q
+    if not q.endswith("}"):
+        q = q + "}"
+    q = q.replace("True", "true").replace("False", "false").replace("} {", "}, {").replace("}{", "}, {")
+    for a, b in ((",\n}", "\n}"), (", \n}", "\n}"), (", }", "}"), (",}", "}"), (",\n]", "\n]"), (", \n]", "\n]"),
+                 (", ]", "]"), (",]", "]"), ("[Placeholder]", "null")):
+        q = q.replace(a, b)
+    q = q.replace("{Events:", "").strip()
+    try:
+        rows = json.loads(q)["events"]
+        if not (len(rows) == n_events or (n_events == 0 and len(rows) == 1)):
+            return None
+        hits = 0
+        for row in rows:
+            rel = row["relationship"].strip().lower()
+            if rel not in CLASSES:
+                return None
+            hits += rel == "entailment"
+    except Exception:
+        return None
+    return 1.0 if n_events == 0 else hits / n_events
+
+
+def _entail_ok(text: str, n: int, read: Any = entailed_fraction) -> bool:
+    return read(text, n) is not None
+
+
 class _Versavid(JudgedReward):
     tasks = ("open_qa", "caption")
     components = ("judge",)
 
-    def __init__(self, faithful: bool = False, judge: Mapping[str, Any] | None = None, on_error: str = "zero") -> None:
+    def __init__(self, faithful: bool = False, judge: Mapping[str, Any] | None = None, on_error: str = "zero",
+                 prompts_from: str | None = None) -> None:
         super().__init__(judge, on_error)
         self.faithful = faithful
+        self.prompts_from = prompts_from
+
+    def original(self) -> Any:
+        """VidBridge-R1's own prompts (``prompts_from`` / environment), else ``None`` (warned once if faithful)."""
+        from videorl.judge.prompts import vidbridge_r1, warn_paraphrased
+
+        orig = vidbridge_r1(self.prompts_from)
+        if orig is None and self.faithful:
+            warn_paraphrased(self.name)
+        return orig
 
     def _one_call_each(self, texts: list[str], targets: list[Target], request: Any, read: Any) -> list[RewardResult]:
         """One judge call per non-empty answer: ``request(i, answer)`` builds it, ``read(reply)`` gives the
         score (``None``: unreadable, a judge failure)."""
-        answers = [versavid_answer(x) for x in texts]
+        answers = [service_answer(x) for x in texts]
         ask = [i for i, a in enumerate(answers) if a]
-        replies, stats = self.ask([request(i, answers[i]) for i in ask])
+        replies, stats = self.ask_checked([request(i, answers[i]) for i in ask], lambda t: read(t) is not None)
         got = dict(zip(ask, replies, strict=True))
         out, failed = [], 0
         for i in range(len(texts)):
@@ -167,9 +267,15 @@ class DarkEventReward(_Versavid):
 
     def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
         extra = "" if self.faithful else STRICT_DIGIT
-        return self._one_call_each(
-            texts, targets, lambda i, a: _msgs(DARK_USER.format(res=a, gt=targets[i].answer or "None") + extra),
-            digit_faithful if self.faithful else digit_strict)
+        orig = self.original()
+
+        def request(i: int, a: str) -> Any:
+            gt = targets[i].answer or "None"
+            if orig is not None:
+                return orig.dark_messages(a, gt), dict(orig.params)
+            return _msgs(DARK_USER.format(res=a, gt=gt) + extra)
+
+        return self._one_call_each(texts, targets, request, digit_faithful if self.faithful else digit_strict)
 
 
 @register("versavid_mixvidqa")
@@ -183,8 +289,12 @@ class MixVidQAReward(_Versavid):
         if first_question is None:
             first_question = str(targets[0].extra.get("question") or "") if targets else ""
 
-        def request(i: int, answer: str) -> list[dict[str, str]]:
+        orig = self.original()
+
+        def request(i: int, answer: str) -> Any:
             q = (first_question if self.faithful else str(targets[i].extra.get("question") or "")).strip()
+            if orig is not None:
+                return orig.mix_messages(q, targets[i].answer or "None", answer), dict(orig.params)
             return _msgs(MIX_USER.format(q=q, gt=targets[i].answer or "None", res=answer)
                          + ("" if self.faithful else STRICT_TF))
 
@@ -201,37 +311,54 @@ class CaptionReward(_Versavid):
     def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
         from videorl.judge.client import JudgeStats
 
-        answers = [versavid_answer(x) for x in texts]
+        answers = [service_answer(x) for x in texts]
         ask = [i for i, a in enumerate(answers) if a]
         stats = JudgeStats()
-        replies, st = self.ask([events_request(targets[i].answer or "None") for i in ask]
-                               + [events_request(answers[i]) for i in ask])
+        orig = self.original()
+
+        def ev_req(caption: str) -> Any:
+            if orig is None:
+                return events_request(caption)
+            return orig.events_messages(caption.lower().replace('"', "'")), {}
+
+        def ent_req(events: list[str], reference: str, description: str) -> Any:
+            if orig is None:
+                return entail_request(events, description)
+            return orig.entail_messages(events, reference.lower(), description.lower()), {}
+
+        read_events = events_faithful if self.faithful else parse_events
+        replies, st = self.ask_checked([ev_req(targets[i].answer or "None") for i in ask]
+                                       + [ev_req(answers[i]) for i in ask],
+                                       lambda t: read_events(t) is not None)
         stats.merge(st)
         failed: dict[int, str] = {}
         gt_ev: dict[int, list[str]] = {}
         pr_ev: dict[int, list[str]] = {}
         for n, i in enumerate(ask):
             for rep, store in ((replies[n], gt_ev), (replies[len(ask) + n], pr_ev)):
-                ev = parse_events(rep.text) if rep.ok else None
+                ev = read_events(rep.text) if rep.ok else None
                 if ev is None:
                     failed.setdefault(i, rep.error or "malformed event list")
                 else:
                     store[i] = ev
         live = [i for i in ask if i not in failed]
         # recall: GT events against the answer; precision: answer events against the GT
-        jobs = [(i, "recall", gt_ev[i], answers[i]) for i in live] + \
-               [(i, "precision", pr_ev[i], targets[i].answer or "None") for i in live]
+        jobs = [(i, "recall", gt_ev[i], targets[i].answer or "None", answers[i]) for i in live] + \
+               [(i, "precision", pr_ev[i], answers[i], targets[i].answer or "None") for i in live]
         frac: dict[tuple[int, str], float] = {}
         todo = []
-        for i, which, events, desc in jobs:
+        for i, which, events, ref, desc in jobs:
             if not events:
                 frac[(i, which)] = 1.0 if (self.faithful or which == "recall") else 0.0
             else:
-                todo.append((i, which, events, desc))
-        replies, st = self.ask([entail_request(ev, desc) for _, _, ev, desc in todo])
+                todo.append((i, which, events, ref, desc))
+        read_entailed = entailed_faithful if self.faithful else entailed_fraction
+        replies, st = self.ask_checked([ent_req(ev, ref, desc) for _, _, ev, ref, desc in todo],
+                                       [functools.partial(_entail_ok, n=len(ev), read=read_entailed)
+                                        for _, _, ev, _, _ in todo])
         stats.merge(st)
-        for (i, which, events, _), rep in zip(todo, replies, strict=True):
-            v = entailed_fraction(rep.text, len(events)) if rep.ok else None
+        for (i, which, events, _, _), rep in zip(todo, replies, strict=True):
+            v = read_entailed(rep.text, len(events)) if rep.ok else None
             if v is None:
                 failed.setdefault(i, rep.error or "malformed classification")
             else:

@@ -19,19 +19,29 @@ methods.md §1.2–1.3. The target carries the sample's ``temporal_grounding`` d
    ``g = 1`` only for TRUE. Reward ``= g · TAR``.
 
 Faithful vs fixed: faithful makes both calls for every sample (even with no ``<think>``, or TAR 0)
-and reads the judge's reply as Video-R2 does (a non-dict reply, or a non-text value, gives 0);
-fixed skips the extraction call when there is no think text or no GT claim, skips the gate call
-when TAR is 0, counts an unreadable extraction reply as a judge failure, and ignores non-text values.
+and reads the judge's reply as Video-R2 does: a non-dict reply, a non-text value, or a key that makes
+Video-R2 raise (``inf``, ``1e999``, ``00:inf``: ``round`` overflows) scores the sample 0, and an
+undecidable gate reply is g = 0. Fixed skips the extraction call when there is no think text or no GT
+claim, skips the gate call when TAR is 0, and treats a reply that is not a verdict as a **judge
+failure** (``on_error``; re-asked ``verdict_retries`` times first, never cached): an extraction reply
+that is not a JSON object of text values (prose, ``maybe``, a truncated ``{...``), a non-empty object
+none of whose keys is a time, and a gate reply without TRUE or FALSE on its first line.
 Judge failures score per ``on_error`` (Video-R2: silently 0).
+
+Prompts: paraphrases, unless ``prompts_from`` (or ``VIDEORL_JUDGE_PROMPTS_FROM``) names a Video-R2
+checkout (:mod:`videorl.judge.prompts`): then both requests are built from its own files, with its
+own body (``stream: false``, no sampling parameters). Faithful mode without it warns once.
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from videorl.judge.parse import decision_first_line, robust_json
+from videorl.judge.parse import decision_first_line, robust_json, tar_object_strict
 from videorl.rewards.base import RewardResult
 from videorl.rewards.judged import JudgedReward
 from videorl.rewards.registry import register
@@ -71,7 +81,8 @@ def first_block(text: str, tag: str) -> str:
     return "" if j < 0 else text[i + len(tag) + 2: j].strip()
 
 
-def _seconds(token: str) -> int | None:
+def _seconds(token: str, overflow: bool = False) -> int | None:
+    """Video-R2's ``_to_seconds_loose``; ``overflow``: let ``OverflowError`` out as it does (``inf``)."""
     t = token.strip().strip("+.,").lower()
     if t in ("end", "eof"):
         return None
@@ -89,7 +100,11 @@ def _seconds(token: str) -> int | None:
             return int(t)
         except ValueError:
             return int(round(float(t)))
-    except (ValueError, OverflowError):
+    except ValueError:
+        return None
+    except OverflowError:
+        if overflow:
+            raise
         return None
 
 
@@ -99,8 +114,9 @@ def _key(sec: int) -> str:
     return f"{sec // 60:02d}:{sec % 60:02d}"
 
 
-def sanitize(d: Mapping[Any, Any]) -> dict[str, Any]:
-    """Normalised keys (see the module docstring); unreadable or open-ended keys dropped, last duplicate wins."""
+def sanitize(d: Mapping[Any, Any], overflow: bool = False) -> dict[str, Any]:
+    """Normalised keys (see the module docstring); unreadable or open-ended keys dropped, last duplicate
+    wins. ``overflow``: a key like ``inf`` raises ``OverflowError``, as in Video-R2."""
     out: dict[str, Any] = {}
     for k, v in d.items():
         if not isinstance(k, str):
@@ -108,8 +124,8 @@ def sanitize(d: Mapping[Any, Any]) -> dict[str, Any]:
         parts = _SEP.split(k.strip())
         if len(parts) > 2:
             continue
-        s = _seconds(parts[0])
-        e = s if len(parts) == 1 else _seconds(parts[1])
+        s = _seconds(parts[0], overflow)
+        e = s if len(parts) == 1 else _seconds(parts[1], overflow)
         if s is None or e is None:
             continue
         if e < s:
@@ -138,6 +154,61 @@ def claims(d: Mapping[str, Any], *, strict_text: bool = False) -> list[tuple[int
         out.append((s, e, v))
     out.sort(key=lambda c: (c[0] + c[1]) / 2)
     return out
+
+
+def _strict_seconds(ts: str) -> int:
+    parts = [int(p) for p in ts.strip().split(":")]
+    if len(parts) == 3:
+        return parts[0] * 3600 + parts[1] * 60 + parts[2]
+    if len(parts) == 2:
+        return parts[0] * 60 + parts[1]
+    raise ValueError(f"Unsupported timestamp format: {ts}")
+
+
+def faithful_claims(text: str) -> list[tuple[int, int, str]]:
+    """The predicted claims as Video-R2 reads an extraction reply; raises where it raises (the sample
+    then scores 0): ``_robust_json_from_text``, then ``sanitize_timestamps_dict`` on a dict (``inf``
+    overflows), then ``extract_grounding_claims`` (a non-text value fails; a JSON *string* reply is
+    parsed again and its keys read strictly, unsanitised; anything else fails)."""
+    obj = robust_json(text)
+    if isinstance(obj, dict):
+        return claims(sanitize(obj, overflow=True))
+    if not isinstance(obj, str):
+        raise TypeError(f"extraction reply is {type(obj).__name__}")
+    raw = obj.strip()
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        try:
+            data = ast.literal_eval(raw)
+        except Exception:
+            return []
+    out = []
+    for key, sentence in data.items():  # a non-dict raises, as in Video-R2
+        key = str(key).strip()
+        sentence = (sentence or "").strip()
+        if not sentence:
+            continue
+        if "-" in key:
+            a, b = (x.strip() for x in key.split("-", 1))
+            s, e = _strict_seconds(a), _strict_seconds(b)
+            out.append(((s + e) / 2, s, max(s, e), sentence))
+        else:
+            t = _strict_seconds(key)
+            out.append((t, t, t, sentence))
+    out.sort(key=lambda c: c[0])
+    return [(s, e, v) for _, s, e, v in out]
+
+
+def extraction_ok(text: str) -> bool:
+    """Fixed: is an extraction reply a verdict (see the module docstring)?"""
+    obj = tar_object_strict(text)
+    return obj is not None and (not obj or bool(sanitize(obj)))
+
+
+def gate_ok(text: str) -> bool:
+    """Fixed: does a gate reply decide (TRUE or FALSE on its first line)?"""
+    return decision_first_line(text) is not None
 
 
 def match_count(pred: list[tuple[int, int, str]], gt: list[tuple[int, int, str]], vectors: Mapping[str, Any],
@@ -188,7 +259,7 @@ class VideoR2TAR(JudgedReward):
     def __init__(self, faithful: bool = False, variant: str | None = None, buffer_seconds: float = 2.0,
                  similarity_threshold: float = 0.75, embedder: str = "all-MiniLM-L6-v2",
                  embedder_device: str | None = None, judge: Mapping[str, Any] | None = None,
-                 on_error: str = "zero") -> None:
+                 on_error: str = "zero", prompts_from: str | None = None) -> None:
         super().__init__(judge, on_error)
         variant = variant or ("precision" if faithful else "f1")
         if variant not in ("precision", "f1"):
@@ -199,38 +270,58 @@ class VideoR2TAR(JudgedReward):
         self.similarity_threshold = float(similarity_threshold)
         self.embedder = embedder
         self.embedder_device = embedder_device
+        self.prompts_from = prompts_from
+
+    def _requests(self) -> tuple[Any, Any]:
+        """(extraction request of a think text, gate request of (question, think, answer))."""
+        from videorl.judge.prompts import video_r2, warn_paraphrased
+
+        orig = video_r2(self.prompts_from)
+        if orig is None:
+            if self.faithful:
+                warn_paraphrased("video_r2_tar")
+            return extract_messages, gate_messages
+        params = dict(orig.train_params)
+        return (lambda think: (orig.extract_messages(think), params),
+                lambda q, t, a: (orig.gate_messages(q, t, a), params))
 
     def score_many(self, texts: list[str], targets: list[Target]) -> list[RewardResult]:
         from videorl.judge.client import JudgeStats
 
+        extract_req, gate_req = self._requests()
         gts = [gt_claims(t) for t in targets]
         thinks = [first_block(x, "think") for x in texts]
         answers = [first_block(x, "answer") for x in texts]
+        questions = [str(t.extra.get("question") or "") for t in targets]
         ask = [i for i in range(len(texts)) if self.faithful or (thinks[i] and gts[i])]
         stats = JudgeStats()
-        reqs = [extract_messages(thinks[i]) for i in ask]
-        if self.faithful:  # both calls for every sample, at once
-            reqs += [gate_messages(str(targets[i].extra.get("question") or ""), thinks[i], answers[i]) for i in ask]
-        replies, st = self.ask(reqs) if reqs else ([], stats)
-        stats.merge(st)
-        extracted = dict(zip(ask, replies[: len(ask)], strict=True))
-        gates = dict(zip(ask, replies[len(ask):], strict=True)) if self.faithful else {}
-        preds: dict[int, list[tuple[int, int, str]]] = {}
+        mode = "keep" if self.faithful else "fail"  # faithful: read whatever came back, as Video-R2 does
         failed: dict[int, str] = {}
+        if self.faithful:  # both calls for every sample, at once
+            reqs = [extract_req(thinks[i]) for i in ask] + [gate_req(questions[i], thinks[i], answers[i]) for i in ask]
+            oks = [extraction_ok] * len(ask) + [gate_ok] * len(ask)
+            replies, st = self.ask_checked(reqs, oks, mode) if reqs else ([], stats)
+            stats.merge(st)
+            extracted = dict(zip(ask, replies[: len(ask)], strict=True))
+            gates = dict(zip(ask, replies[len(ask):], strict=True))
+        else:
+            replies, st = self.ask_checked([extract_req(thinks[i]) for i in ask], [extraction_ok] * len(ask), mode) \
+                if ask else ([], stats)
+            stats.merge(st)
+            extracted = dict(zip(ask, replies, strict=True))
+            gates = {}
+        preds: dict[int, list[tuple[int, int, str]]] = {}
         for i, rep in extracted.items():
             if not rep.ok:
                 failed[i] = f"extraction {rep.error}"
                 continue
-            obj = robust_json(rep.text)
-            if not isinstance(obj, dict):
-                if not self.faithful:
-                    failed[i] = "extraction reply is not a JSON object"
-                preds[i] = []
-                continue
-            try:
-                preds[i] = claims(sanitize(obj), strict_text=not self.faithful)
-            except TypeError:  # Video-R2: a non-text value fails the sample -> 0
-                preds[i] = []
+            if self.faithful:
+                try:
+                    preds[i] = faithful_claims(rep.text)
+                except (TypeError, ValueError, OverflowError, AttributeError):  # Video-R2: the sample scores 0
+                    preds[i] = []  # documented: 0, not a judge failure
+            else:
+                preds[i] = claims(sanitize(tar_object_strict(rep.text) or {}), strict_text=True)
         both = [i for i in preds if preds[i] and gts[i]]
         vectors = self._vectors([c for i in both for c in preds[i] + gts[i]])
         tar: dict[int, tuple[float, float, float]] = {}
@@ -243,8 +334,8 @@ class VideoR2TAR(JudgedReward):
             tar[i] = (p if self.variant == "precision" else (2 * p * r / (p + r) if m else 0.0), p, r)
         if not self.faithful:  # gate only where TAR > 0
             need = [i for i, v in tar.items() if v[0] > 0 and i not in failed]
-            g_replies, st = self.ask([gate_messages(str(targets[i].extra.get("question") or ""), thinks[i],
-                                                    answers[i]) for i in need]) if need else ([], stats)
+            g_replies, st = self.ask_checked([gate_req(questions[i], thinks[i], answers[i]) for i in need],
+                                             [gate_ok] * len(need), mode) if need else ([], stats)
             if need:
                 stats.merge(st)
             gates = dict(zip(need, g_replies, strict=True))
