@@ -272,6 +272,83 @@ for trial in range(30):
     ea, er = bi_level_gae(rw, vals, mk, ends, gamma=gm, lam=lm, high_level_gamma=hg)
     worst = max(worst, float((a - ea).abs().max()), float((r - er).abs().max()))
 out["random_worst"] = worst
+
+# ---- 5. one PPO update on CPU, staged with verl's own functions (verl 0.9.1's workers need GPUs: FSDP
+# engines, a vLLM/SGLang rollout server). Tiny randomly initialised text Qwen2 actor, reference and
+# critic (a per-token value head) over the agent-loop episode's real token ids (images as their
+# placeholder tokens); rewards from verl's reward worker above.
+from transformers import Qwen2Config, Qwen2ForCausalLM, Qwen2ForTokenClassification
+from verl.trainer.ppo import core_algos
+from verl.trainer.ppo.core_algos import compute_value_loss, get_policy_loss_fn
+from verl.trainer.ppo.ray_trainer import apply_kl_penalty, compute_advantage
+from verl.utils.torch_functional import logprobs_from_logits
+torch.manual_seed(0)
+small = dict(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+             num_key_value_heads=2, max_position_embeddings=16384, tie_word_embeddings=False)
+actor = Qwen2ForCausalLM(Qwen2Config(**small))
+ref = copy.deepcopy(actor)
+with torch.no_grad():
+    ref.lm_head.weight.add_(torch.randn_like(ref.lm_head.weight) * 0.05)  # a reference that differs: KL > 0
+critic = Qwen2ForTokenClassification(Qwen2Config(**small, num_labels=1))
+seq = torch.tensor([res.prompt_ids + res.response_ids])
+P = len(res.prompt_ids)
+resp_mask = torch.tensor([res.response_mask])
+def logp(model):
+    return logprobs_from_logits(model(input_ids=seq).logits[:, P - 1:-1], seq[:, P:])
+def vpred(model):  # the value of each response token's state, as verl's critic reads it
+    return model(input_ids=seq).logits[:, P - 1:-1, 0] * resp_mask
+with torch.no_grad():
+    old_lp, ref_lp, old_v = logp(actor), logp(ref), vpred(critic)
+data = DataProto(batch=TensorDict({"response_mask": resp_mask, "rm_scores": td["rm_scores"][:1],
+                                   "old_log_probs": old_lp, "ref_log_prob": ref_lp}, batch_size=1))
+data.batch["token_level_scores"] = data.batch["rm_scores"]
+algo_cfg = launch.algorithm
+data, kl_metrics = apply_kl_penalty(data, kl_ctrl=core_algos.get_kl_controller(algo_cfg.kl_ctrl),
+                                    kl_penalty=algo_cfg.kl_penalty)
+with mtr.critic_values(old_v):
+    data = compute_advantage(data, adv_estimator=algo_cfg.adv_estimator, gamma=algo_cfg.gamma, lam=algo_cfg.lam,
+                             config=algo_cfg)
+adv, ret = data.batch["advantages"], data.batch["returns"]
+ea, er = bi_level_gae(data.batch["token_level_rewards"], old_v, resp_mask, mtr.turn_end_mask(resp_mask),
+                      gamma=1.0, lam=1.0, high_level_gamma=1.0)
+stage = {"kl": kl_metrics["actor/reward_kl_penalty"], "kl_coef": kl_metrics["actor/reward_kl_penalty_coeff"],
+         "kl_in_rewards": float((data.batch["token_level_rewards"] - data.batch["token_level_scores"]).abs().max()),
+         "adv_vs_videorl": max(float((adv - ea).abs().max()), float((ret - er).abs().max()))}
+actor_cfg = omega_conf_to_dataclass(launch.actor_rollout_ref.actor)
+critic_cfg = omega_conf_to_dataclass(launch.critic)
+LR = 1e-3  # the recipe's optimizer (AdamW, its betas and weight decay); lr raised from 1e-6 / 1e-5 so one
+           # step's change is measurable in float32
+def snapshot(m):
+    return [p.detach().clone() for p in m.parameters()]
+def moved(m, snap):
+    return max(float((p.detach() - q).abs().max()) for p, q in zip(m.parameters(), snap))
+policy_loss = get_policy_loss_fn(actor_cfg.policy_loss.loss_mode)
+opt = torch.optim.AdamW(actor.parameters(), lr=LR, betas=tuple(actor_cfg.optim.betas),
+                        weight_decay=actor_cfg.optim.weight_decay)
+snap = snapshot(actor)
+pg_loss, pg_metrics = policy_loss(old_log_prob=old_lp, log_prob=logp(actor), advantages=adv, response_mask=resp_mask,
+                                  loss_agg_mode=actor_cfg.loss_agg_mode, config=actor_cfg)
+opt.zero_grad(); pg_loss.backward(); opt.step()
+with torch.no_grad():
+    new_lp = logp(actor)
+    pg_after, _ = policy_loss(old_log_prob=old_lp, log_prob=new_lp, advantages=adv, response_mask=resp_mask,
+                              loss_agg_mode=actor_cfg.loss_agg_mode, config=actor_cfg)
+m = resp_mask.bool()
+stage.update(actor_mode=actor_cfg.policy_loss.loss_mode, pg_loss=[float(pg_loss), float(pg_after)],
+             actor_moved=moved(actor, snap),
+             logp_toward_adv=float(((new_lp - old_lp) * adv)[m].sum()))
+opt = torch.optim.AdamW(critic.parameters(), lr=LR, betas=tuple(critic_cfg.optim.betas),
+                        weight_decay=critic_cfg.optim.weight_decay)
+snap = snapshot(critic)
+vf_loss, vf_clipfrac = compute_value_loss(vpreds=vpred(critic), returns=ret, values=old_v, response_mask=resp_mask,
+                                          cliprange_value=critic_cfg.cliprange_value,
+                                          loss_agg_mode=critic_cfg.loss_agg_mode)
+opt.zero_grad(); vf_loss.backward(); opt.step()
+with torch.no_grad():
+    vf_after, _ = compute_value_loss(vpreds=vpred(critic), returns=ret, values=old_v, response_mask=resp_mask,
+                                     cliprange_value=critic_cfg.cliprange_value, loss_agg_mode=critic_cfg.loss_agg_mode)
+stage.update(vf_loss=[float(vf_loss), float(vf_after)], critic_moved=moved(critic, snap), n_tokens=int(seq.shape[1]))
+out["ppo_step"] = stage
 print("RESULT" + json.dumps(out))
 '''
 
@@ -346,6 +423,18 @@ def test_bi_level_gae_through_verl_compute_advantage(verl_run):
     assert ret == pytest.approx([1.5, 3.0, 0.0, 2.0], abs=1e-6)
     assert adv == pytest.approx([0.0, 1.0, 0.0, -1.0], abs=1e-5)
     assert verl_run["random_worst"] <= 1e-5
+
+
+def test_one_ppo_update_of_actor_and_critic_staged_with_verl_functions(verl_run):
+    st = verl_run["ppo_step"]
+    # KL in the reward (recipe: use_kl_in_reward, coefficient 0.001) against a reference that differs
+    assert st["kl"] > 0 and st["kl_coef"] == pytest.approx(0.001) and st["kl_in_rewards"] > 0
+    assert st["adv_vs_videorl"] <= 1e-5  # the advantages the losses use are bi-level GAE with critic values
+    assert st["actor_mode"] == "vanilla"
+    assert st["actor_moved"] > 0 and st["critic_moved"] > 0
+    assert st["pg_loss"][1] < st["pg_loss"][0]  # one step lowers the clipped surrogate loss
+    assert st["logp_toward_adv"] > 0  # log-probs moved with the advantages' sign
+    assert st["vf_loss"][1] < st["vf_loss"][0]
 
 
 def test_verl_tool_agent_loop_episode_rewards_and_clock(verl_run):
