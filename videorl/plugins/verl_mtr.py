@@ -1,6 +1,6 @@
 """Video-MTR on verl's multi-turn agent loop (PyPI ``verl==0.9.1``): thin glue over :mod:`videorl.envs.video_mtr`.
 
-Pieces (all configured by ``recipes/verl/video_mtr/*.yaml``, see docs/video_mtr.md):
+Pieces (configured by ``recipes/verl/*.yaml``, see docs/video_mtr.md):
 
 - :class:`VideoMTRToolParser`, registered as ``multi_turn.format=video_mtr``: keeps Video-MTR's own
   action format. A response that is a think block then an answer block ends the episode; any other
