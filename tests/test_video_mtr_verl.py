@@ -349,12 +349,73 @@ with torch.no_grad():
                                      cliprange_value=critic_cfg.cliprange_value, loss_agg_mode=critic_cfg.loss_agg_mode)
 stage.update(vf_loss=[float(vf_loss), float(vf_after)], critic_moved=moved(critic, snap), n_tokens=int(seq.shape[1]))
 out["ppo_step"] = stage
+
+print("RESULT" + json.dumps(out))
+'''
+
+
+TQ_SCRIPT = r'''
+import copy, json, sys, torch
+from pathlib import Path
+from hydra import compose, initialize_config_dir
+REPO = Path(sys.argv[1])
+with initialize_config_dir(config_dir=str(REPO / "recipes/verl"), version_base=None):
+    launch = compose(config_name="qwen2_5_vl_7b_mtr", overrides=json.loads(sys.argv[2]))
+import ray
+import transfer_queue as tq
+import videorl.plugins.verl_mtr as mtr
+from verl.trainer.ppo import core_algos
+from verl.trainer.ppo.v1 import PPOTrainerSync, get_trainer_cls
+from verl.utils.tensordict_utils import list_of_dict_to_tensordict
+from videorl.envs.advantage import bi_level_gae
+trainer_cls = get_trainer_cls(launch.trainer.v1.trainer_mode)  # registered through VERL_USE_EXTERNAL_MODULES
+ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # TQ's controller and storage take a CPU each
+conf = copy.deepcopy(launch.transfer_queue)
+conf.backend.SimpleStorage.num_data_storage_units = 1
+tq.init(conf)
+out = {}
+try:
+    # what the v1 agent-loop worker stores per trajectory: a 3-turn episode and a 2-turn one (other length)
+    rows = []
+    for L, turns, seed in ((9, [0.0, 0.6, 0.9], 1), (6, [0.0, 0.6], 2)):
+        g = torch.Generator().manual_seed(seed)
+        m = torch.tensor([1, 1, 0, 1, 1, 0, 1, 1, 1][:L])
+        lp = torch.randn(L, generator=g) * m
+        rows.append({"uid": f"q{seed}", "response_mask": m, "rm_scores": mtr.per_turn_rm_scores(m, turns),
+                     "rollout_log_probs": lp, "old_log_probs": lp, "ref_log_prob": lp,
+                     "values": torch.rand(L, generator=g) * m})
+    keys = ["q1_0_0", "q2_0_0"]
+    meta = tq.kv_batch_put(keys=keys, partition_id="train", fields=list_of_dict_to_tensordict(rows), tags=[{}, {}])
+    # the trainer's advantage step; __init__ is skipped (it builds GPU worker groups): the step reads only
+    # config, use_critic and kl_ctrl_in_reward, set here as __init__ sets them from the launch config
+    trainer = object.__new__(trainer_cls)
+    trainer.config, trainer.use_critic = launch, True
+    trainer.kl_ctrl_in_reward = core_algos.get_kl_controller(launch.algorithm.kl_ctrl)
+    trainer._compute_advantage(meta, {})
+    fields = ["response_mask", "rm_scores", "values", "advantages", "returns"]
+    got = tq.kv_batch_get(keys=keys, partition_id="train", select_fields=fields).to_padded_tensor()
+    m = got["response_mask"]
+    ea, er = bi_level_gae(got["rm_scores"], got["values"], m, mtr.turn_end_mask(m), gamma=1.0, lam=1.0,
+                          high_level_gamma=1.0)
+    out["returns"] = got["returns"].tolist()
+    out["vs_videorl"] = [float((got["advantages"] - ea)[m.bool()].abs().max()),
+                         float((got["returns"] - er)[m.bool()].abs().max())]
+    PPOTrainerSync._compute_advantage(trainer, meta, {})  # verl's own step alone: no values reach the estimator
+    base = tq.kv_batch_get(keys=keys, partition_id="train", select_fields=["advantages"]).to_padded_tensor()
+    za, _ = bi_level_gae(got["rm_scores"], torch.zeros_like(got["values"]), m, mtr.turn_end_mask(m), gamma=1.0,
+                         lam=1.0, high_level_gamma=1.0)
+    out["verl_alone_vs_v0"] = float((base["advantages"] - za)[m.bool()].abs().max())
+    out["values_change_advantages"] = float((base["advantages"] - got["advantages"])[m.bool()].abs().max())
+finally:
+    tq.close()
+    ray.shutdown()
 print("RESULT" + json.dumps(out))
 '''
 
 
 @pytest.fixture(scope="module")
-def verl_run(tmp_path_factory):
+def launch(tmp_path_factory) -> tuple[dict[str, str], list[str]]:
+    """The recipe's dry-run launch, as printed: (its environment prefix, its Hydra overrides)."""
     require_shared()
     from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
 
@@ -372,12 +433,19 @@ def verl_run(tmp_path_factory):
     launch_env = dict([cmd[1].split("=", 1)])
     cmd = cmd[2:]
     assert cmd[1:5] == ["-m", "verl.trainer.main_ppo", "--config-path", str(REPO / "recipes/verl")]
-    overrides = cmd[cmd.index("--config-name") + 2:]
-    env = VERL.ensure()
-    r = env.script(SCRIPT, str(REPO), json.dumps(overrides), timeout=900, env=launch_env)
+    return launch_env, cmd[cmd.index("--config-name") + 2:]
+
+
+def _result(r: subprocess.CompletedProcess[str]) -> dict:
     line = [x for x in r.stdout.splitlines() if x.startswith("RESULT")]
     assert line, r.stdout[-3000:] + r.stderr[-3000:]
     return json.loads(line[-1][len("RESULT"):])
+
+
+@pytest.fixture(scope="module")
+def verl_run(launch):
+    launch_env, overrides = launch
+    return _result(VERL.ensure().script(SCRIPT, str(REPO), json.dumps(overrides), timeout=900, env=launch_env))
 
 
 def test_verl_hydra_loads_our_config_and_the_recipe_launch_with_no_unknown_keys(verl_run):
@@ -437,13 +505,15 @@ def test_one_ppo_update_of_actor_and_critic_staged_with_verl_functions(verl_run)
     assert st["vf_loss"][1] < st["vf_loss"][0]
 
 
-def test_verl_tool_agent_loop_episode_rewards_and_clock(verl_run):
-    assert verl_run["loop_is_tool_agent_loop"]
-    assert len(verl_run["responses"]) == 3 and verl_run["responses"][1].endswith("<retrieve>20, 27</retrieve>")
-    assert verl_run["tool_rewards"] == pytest.approx([0.0, 0.6])  # invalid turn, then IoU 3/21 -> 1
-    assert verl_run["invalid_notice"] and verl_run["mask_runs"] == 3
-    s = verl_run["score"]
-    assert s["score"] == pytest.approx(0.0 + 0.6 + 0.9) and s["success"] == 1.0 and s["turns"] == 3.0
-    assert verl_run["n_images"] == [16, 16, 24]  # 16 initial, none for the invalid turn, + 8 retrieved
-    assert verl_run["tool_times"] == pytest.approx([20.0 + i for i in range(8)], abs=5e-4)
-    assert verl_run["codes_s"] == pytest.approx(verl_run["tool_times"], abs=5e-4)  # text time = frame code
+def test_video_mtr_trainer_advantage_step_on_a_live_transfer_queue(launch):
+    """VideoMTRTrainer._compute_advantage (verl's v1 method body, our values binding) on a real
+    TransferQueue in a local Ray (CPU), as the trainer runs it between the critic and the updates."""
+    launch_env, overrides = launch
+    st = _result(VERL.ensure().script(TQ_SCRIPT, str(REPO), json.dumps(overrides), timeout=600, env=launch_env))
+    # γ = λ = γ_h = 1: each turn's tokens return that turn's return-to-go (0 + 0.6 + 0.9, 0.6 + 0.9, 0.9),
+    # the 2-turn trajectory 0.6, 0.6; verl pads it to the batch's length with 0
+    assert st["returns"][0] == pytest.approx([1.5, 1.5, 0, 1.5, 1.5, 0, 0.9, 0.9, 0.9], abs=1e-6)
+    assert st["returns"][1] == pytest.approx([0.6, 0.6, 0, 0.6, 0.6, 0, 0, 0, 0], abs=1e-6)
+    assert max(st["vs_videorl"]) <= 1e-5  # advantages use the critic's values from TransferQueue
+    assert st["verl_alone_vs_v0"] <= 1e-5  # verl's own step: the estimator would see V = 0
+    assert st["values_change_advantages"] > 1e-3
