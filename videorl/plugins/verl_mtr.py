@@ -23,8 +23,8 @@ Pieces (configured by ``recipes/verl/*.yaml``, see docs/video_mtr.md):
   verl would put the episode score on the last token only. Turn ends are the ends of the runs of 1s in
   ``response_mask`` (tool tokens are 0), the original's ``reward_mask``.
 - ``bi_level_gae`` registered with verl's ``register_adv_est`` (:func:`bi_level_gae_estimator`; γ and
-  λ from ``algorithm.gamma``/``lam``, ``high_level_gamma`` from ``algorithm.high_level_gamma`` when
-  given, else 1.0 as in Video-MTR's script). verl 0.9.1's ``compute_advantage`` hands a registered
+  λ from ``algorithm.gamma``/``lam``; ``high_level_gamma`` is 1.0 as in Video-MTR's script: verl's
+  ``AlgoConfig`` has no such key and rejects an added one, so it is read only from a plain config). verl 0.9.1's ``compute_advantage`` hands a registered
   estimator only ``token_level_rewards``, ``response_mask``, ``config`` (and ``index``), never the
   critic's values; :class:`VideoMTRTrainer` (``trainer.v1.trainer_mode=video_mtr``, registered with
   verl's v1 ``register_trainer``) is verl's ``PPOTrainerSync`` whose ``_compute_advantage`` binds the
