@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Video-MTR (multi-turn segment retrieval RL): Qwen2.5-VL-7B-Instruct on PyPI verl 0.9.1's agent loop,
-# with videorl's environment tool, reward and bi-level GAE. Config: verl/qwen2_5_vl_7b_mtr.yaml (verl's
+# with videorl's environment tool, per-turn rewards, a critic and bi-level GAE (Video-MTR's algorithm). Config: verl/qwen2_5_vl_7b_mtr.yaml (verl's
 # own Hydra config, Video-MTR's run_7B.sh settings), tool: verl/video_mtr_tool.yaml, agent loop:
 # verl/video_mtr_agent.yaml. See docs/video_mtr.md.
 #
@@ -67,4 +67,6 @@ OVERRIDES=(
 if [[ -n "$VIDEO_DIR" ]]; then
   export VIDEORL_VIDEO_DIR="$VIDEO_DIR"  # the tool resolves relative videos here, on every Ray worker
 fi
-vr_run "$PYTHON" -m verl.trainer.main_ppo --config-path "$CONFIG_DIR" --config-name qwen2_5_vl_7b_mtr "${OVERRIDES[@]}" "$@"
+# verl imports videorl's plugin in every process (driver, task runner, agent-loop and reward workers), so the
+# trainer mode, estimator, agent loop and tool parser are registered before verl looks them up
+vr_run env VERL_USE_EXTERNAL_MODULES=videorl.plugins.verl_mtr "$PYTHON" -m verl.trainer.main_ppo --config-path "$CONFIG_DIR" --config-name qwen2_5_vl_7b_mtr "${OVERRIDES[@]}" "$@"

@@ -1,14 +1,26 @@
 """Video-MTR on PyPI verl 0.9.1's own classes, in verl's venv (tests/host_verl.py).
 
-- verl's Hydra composes our example config (recipes/verl/qwen2_5_vl_7b_mtr.yaml) with every key known
-  to its ppo_trainer config, and its dataclass configs accept the algorithm and rollout sections;
+- the recipe's launch, exactly as ``--dry-run`` prints it (its ``VERL_USE_EXTERNAL_MODULES`` included),
+  passes what ``verl.trainer.main_ppo`` does before any worker needs a GPU: Hydra composes it on verl's
+  ppo_trainer config (every key of ours exists there), ``auto_set_device`` and ``validate_config`` with
+  verl's own ``need_reference_policy``/``need_critic``, the v1 task runner's ``transfer_queue`` import
+  and ``get_trainer_cls(trainer.v1.trainer_mode)`` (our trainer, registered by the env var), the config
+  resolution and verl's dataclass configs of actor, ref, rollout, critic and algorithm;
 - verl's tool registry builds our tool from recipes/verl/video_mtr_tool.yaml, its reward loader
   loads our reward, its ``get_adv_estimator_fn`` returns our bi-level GAE;
 - verl's own ``ToolAgentLoop`` (as our ``video_mtr_agent``, which only records the decoded turns)
   plays one episode on a coded video with a tiny Qwen2.5-VL tokenizer/processor. **Only the inference
   server is replaced**: a CPU stand-in returns scripted replies and records what it was sent. The
   turn rewards equal the hand-worked values, and the times printed in the tool text equal the frame
-  codes of the images verl hands to the server (the clock on this path).
+  codes of the images verl hands to the server (the clock on this path);
+- Video-MTR's algorithm on that episode: verl's own reward worker (``RewardLoopWorker`` → naive reward
+  manager → our ``compute_score``) scores it, verl's v1 post-processing (``output.as_dict()``, then
+  ``list_of_dict_to_tensordict`` and padding) gives ``rm_scores`` with each turn's reward at its last
+  token, and verl's ``compute_advantage_for_multi_trajectories`` → ``compute_advantage`` → our registered
+  estimator, with critic values bound as ``VideoMTRTrainer`` binds them, gives the hand-worked bi-level
+  GAE returns and the same advantages as videorl's ``bi_level_gae`` (checked against the original's
+  function by benchmarks/parity/bi_level_gae.py); plus a hand-worked case with γ = 0.5 and 300 random
+  multi-turn trajectories through verl's ``compute_advantage`` (≤ 1e-5).
 """
 
 from __future__ import annotations
@@ -62,6 +74,27 @@ rollout = omega_conf_to_dataclass(cfg.actor_rollout_ref.rollout)
 out["train_files"] = cfg.data.train_files
 out["algo"] = [algo.adv_estimator, algo.gamma, algo.lam]
 out["multi_turn"] = [rollout.multi_turn.format, rollout.multi_turn.max_assistant_turns, cfg.trainer.total_training_steps]
+
+# ---- 1b. what verl.trainer.main_ppo.main and TaskRunnerV1.run do before workers need GPUs
+import os, copy
+from verl.trainer.ppo.utils import need_critic, need_reference_policy
+from verl.utils.config import validate_config
+from verl.utils.device import auto_set_device
+launch = copy.deepcopy(cfg)
+auto_set_device(launch)
+validate_config(config=launch, use_reference_policy=need_reference_policy(launch), use_critic=need_critic(launch))
+out["validate"] = {"use_v1": bool(launch.trainer.use_v1), "ref": need_reference_policy(launch),
+                   "critic": need_critic(launch), "external": os.environ.get("VERL_USE_EXTERNAL_MODULES")}
+import transfer_queue  # noqa: F401  (TaskRunnerV1.run's first import)
+from verl.trainer.ppo.v1 import PPOTrainerSync, get_trainer_cls
+trainer_cls = get_trainer_cls(launch.trainer.v1.trainer_mode)
+out["trainer"] = [trainer_cls.__name__, issubclass(trainer_cls, PPOTrainerSync)]
+launch.transfer_queue.enable = True
+OmegaConf.resolve(launch)
+from verl.workers.config import ActorConfig, CriticConfig  # noqa: F401
+out["dataclasses"] = sorted(type(omega_conf_to_dataclass(c)).__name__ for c in (
+    launch.actor_rollout_ref.actor, launch.actor_rollout_ref.rollout, launch.critic, launch.algorithm))
+out["critic_model"] = launch.critic.model.path
 
 # ---- 2. verl loads our tool, reward and advantage estimator
 import videorl.plugins.verl_mtr as mtr
@@ -149,28 +182,270 @@ out["n_images"] = [len(c["images"]) for c in server.calls]
 text = tok.decode(res.prompt_ids + res.response_ids)
 out["tool_times"] = [float(t) for t in re.findall(r"frame_idx:\d+ time:([\d.]+)s \(image", text)][-8:]
 out["invalid_notice"] = "previous response was invalid" in text
+
+# ---- 4. Video-MTR's algorithm on that episode, through verl's reward worker, v1 post-processing and
+# compute_advantage (what AgentLoopWorkerTQ._agent_loop_postprocess and PPOTrainer._compute_advantage do)
+import numpy as np
+from tensordict import TensorDict
+from verl import DataProto
+from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
+from verl.trainer.ppo.v1.utils import compute_advantage_for_multi_trajectories
+from verl.utils.tensordict_utils import list_of_dict_to_tensordict
+from videorl.envs.advantage import bi_level_gae
+out["output_class"] = type(res).__name__
+tok_dir = tmp / "tok"; tok.save_pretrained(tok_dir)
+rcfg = copy.deepcopy(cfg); rcfg.actor_rollout_ref.model.path = str(tok_dir)
+worker = RewardLoopWorker(rcfg)
+row = {"data_source": "video_mtr", "reward_model": {"ground_truth": json.dumps(target)}, "extra_info": {}}
+prompts, responses = torch.tensor(res.prompt_ids), torch.tensor(res.response_ids)
+rdata = DataProto(batch=TensorDict({"prompts": prompts[None], "responses": responses[None],
+                                    "attention_mask": torch.ones(1, len(prompts) + len(responses), dtype=torch.int64)},
+                                   batch_size=1),
+                  non_tensor_batch={**{k: np.array([v]) for k, v in row.items()},
+                                    "__num_turns__": np.array([res.num_turns]),
+                                    "tool_extra_fields": np.array([res.extra_fields], dtype=object)})
+result = worker.loop.run_until_complete(worker.compute_score(rdata))
+res.reward_score = result["reward_score"]
+res.extra_fields["reward_extra_info"] = result["reward_extra_info"]
+out["reward_score"] = res.reward_score
+fields = res.as_dict()
+td = list_of_dict_to_tensordict([fields, fields])  # two copies of the trajectory: a batch, as verl stores it
+rm1 = td["rm_scores"][0]
+out["turn_end_rewards"] = rm1[mtr.turn_end_mask(torch.as_tensor(res.response_mask)[None])[0]].tolist()
+out["rm_total"] = float(rm1.sum())
+# the v0 layout for contrast: verl's AgentLoopOutput.as_dict puts the whole score on the last token
+from verl.experimental.agent_loop.agent_loop import AgentLoopOutput
+plain = AgentLoopOutput.as_dict(res)["rm_scores"]
+out["verl_default_nonzero"] = int((plain != 0).sum())
+
+def advantage(batch, values, algo_cfg):
+    """PPOTrainer._compute_advantage's steps (rm_scores -> token_level_scores -> rewards -> estimator),
+    with the values bound as VideoMTRTrainer binds them."""
+    data = DataProto(batch=batch)
+    data.batch["token_level_scores"] = data.batch["rm_scores"]
+    data.batch["token_level_rewards"] = data.batch["token_level_scores"]
+    data.non_tensor_batch["uid"] = np.array([f"u{i}" for i in range(len(data))], dtype=object)
+    with mtr.critic_values(values):
+        data = compute_advantage_for_multi_trajectories(
+            data, batch_keys=[f"u{i}_0_0" for i in range(len(data))], adv_estimator=algo_cfg.adv_estimator,
+            gamma=algo_cfg.gamma, lam=algo_cfg.lam, num_repeat=1, config=algo_cfg)
+    return data.batch["advantages"], data.batch["returns"]
+
+padded = TensorDict({"response_mask": td["response_mask"], "rm_scores": td["rm_scores"]}, batch_size=2)
+m = padded["response_mask"]
+turn_of = torch.cumsum(torch.cat([m[:, :1], (m[:, 1:] > m[:, :-1]).long()], 1), 1) * m  # 1, 2, 3 per turn; 0 off
+v_const = torch.full(m.shape, 0.5) * m
+_, ret = advantage(padded.clone(), v_const, cfg.algorithm)
+out["returns_by_turn_const_v"] = [sorted({round(float(x), 6) for x in ret[0][turn_of[0] == k]}) for k in (1, 2, 3)]
+g = torch.Generator().manual_seed(0)
+v_rand = torch.rand(m.shape, generator=g) * m
+adv, ret = advantage(padded.clone(), v_rand, cfg.algorithm)
+ref_adv, ref_ret = bi_level_gae(padded["rm_scores"], v_rand, m, mtr.turn_end_mask(m), gamma=1.0, lam=1.0,
+                                high_level_gamma=1.0)
+out["episode_vs_videorl"] = [float((adv - ref_adv).abs().max()), float((ret - ref_ret).abs().max())]
+_, ret0 = advantage(padded.clone(), None, cfg.algorithm)  # no critic bound: V = 0
+out["returns_by_turn_no_critic"] = [sorted({round(float(x), 6) for x in ret0[0][turn_of[0] == k]}) for k in (1, 2, 3)]
+
+# hand-worked, γ = 0.5, λ = 1, γ_h = 1: mask [1 1 0 1], turn rewards 1 and 2, V = [0.5 1 - 2]
+algo = OmegaConf.create({"adv_estimator": "bi_level_gae", "gamma": 0.5, "lam": 1.0})
+hb = TensorDict({"response_mask": torch.tensor([[1, 1, 0, 1]]), "rm_scores": torch.tensor([[0., 1., 0., 2.]])},
+                batch_size=1)
+adv, ret = advantage(hb, torch.tensor([[0.5, 1.0, 0.0, 2.0]]), algo)
+out["hand"] = [adv[0].tolist(), ret[0].tolist()]
+
+# random multi-turn trajectories (KL-like token rewards inside turns), random values, γ, λ, γ_h
+worst = 0.0
+for trial in range(30):
+    B, T = 10, 48
+    mk = torch.zeros(B, T, dtype=torch.int64)
+    for b in range(B):
+        pos = 0
+        for _ in range(int(torch.randint(1, 4, (1,), generator=g))):
+            ln = int(torch.randint(1, 8, (1,), generator=g)); mk[b, pos:pos + ln] = 1
+            pos += ln + int(torch.randint(1, 6, (1,), generator=g))
+    ends = mtr.turn_end_mask(mk)
+    rw = (torch.randn(B, T, generator=g) * 0.01 + ends * torch.randn(B, T, generator=g)) * mk
+    vals = torch.randn(B, T, generator=g) * mk
+    gm, lm, hg = [round(float(x), 3) for x in torch.rand(3, generator=g) * 0.5 + 0.5]
+    algo = OmegaConf.create({"adv_estimator": "bi_level_gae", "gamma": gm, "lam": lm, "high_level_gamma": hg})
+    a, r = advantage(TensorDict({"response_mask": mk, "rm_scores": rw}, batch_size=B), vals, algo)
+    ea, er = bi_level_gae(rw, vals, mk, ends, gamma=gm, lam=lm, high_level_gamma=hg)
+    worst = max(worst, float((a - ea).abs().max()), float((r - er).abs().max()))
+out["random_worst"] = worst
+
+# ---- 5. one PPO update on CPU, staged with verl's own functions (verl 0.9.1's workers need GPUs: FSDP
+# engines, a vLLM/SGLang rollout server). Tiny randomly initialised text Qwen2 actor, reference and
+# critic (a per-token value head) over the agent-loop episode's real token ids (images as their
+# placeholder tokens); rewards from verl's reward worker above.
+from transformers import Qwen2Config, Qwen2ForCausalLM, Qwen2ForTokenClassification
+from verl.trainer.ppo import core_algos
+from verl.trainer.ppo.core_algos import compute_value_loss, get_policy_loss_fn
+from verl.trainer.ppo.ray_trainer import apply_kl_penalty, compute_advantage
+from verl.utils.torch_functional import logprobs_from_logits
+torch.manual_seed(0)
+small = dict(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+             num_key_value_heads=2, max_position_embeddings=16384, tie_word_embeddings=False)
+actor = Qwen2ForCausalLM(Qwen2Config(**small))
+ref = copy.deepcopy(actor)
+with torch.no_grad():
+    ref.lm_head.weight.add_(torch.randn_like(ref.lm_head.weight) * 0.05)  # a reference that differs: KL > 0
+critic = Qwen2ForTokenClassification(Qwen2Config(**small, num_labels=1))
+seq = torch.tensor([res.prompt_ids + res.response_ids])
+P = len(res.prompt_ids)
+resp_mask = torch.tensor([res.response_mask])
+def logp(model):
+    return logprobs_from_logits(model(input_ids=seq).logits[:, P - 1:-1], seq[:, P:])
+def vpred(model):  # the value of each response token's state, as verl's critic reads it
+    return model(input_ids=seq).logits[:, P - 1:-1, 0] * resp_mask
+with torch.no_grad():
+    old_lp, ref_lp, old_v = logp(actor), logp(ref), vpred(critic)
+data = DataProto(batch=TensorDict({"response_mask": resp_mask, "rm_scores": td["rm_scores"][:1],
+                                   "old_log_probs": old_lp, "ref_log_prob": ref_lp}, batch_size=1))
+data.batch["token_level_scores"] = data.batch["rm_scores"]
+algo_cfg = launch.algorithm
+data, kl_metrics = apply_kl_penalty(data, kl_ctrl=core_algos.get_kl_controller(algo_cfg.kl_ctrl),
+                                    kl_penalty=algo_cfg.kl_penalty)
+with mtr.critic_values(old_v):
+    data = compute_advantage(data, adv_estimator=algo_cfg.adv_estimator, gamma=algo_cfg.gamma, lam=algo_cfg.lam,
+                             config=algo_cfg)
+adv, ret = data.batch["advantages"], data.batch["returns"]
+ea, er = bi_level_gae(data.batch["token_level_rewards"], old_v, resp_mask, mtr.turn_end_mask(resp_mask),
+                      gamma=1.0, lam=1.0, high_level_gamma=1.0)
+stage = {"kl": kl_metrics["actor/reward_kl_penalty"], "kl_coef": kl_metrics["actor/reward_kl_penalty_coeff"],
+         "kl_in_rewards": float((data.batch["token_level_rewards"] - data.batch["token_level_scores"]).abs().max()),
+         "adv_vs_videorl": max(float((adv - ea).abs().max()), float((ret - er).abs().max()))}
+actor_cfg = omega_conf_to_dataclass(launch.actor_rollout_ref.actor)
+critic_cfg = omega_conf_to_dataclass(launch.critic)
+LR = 1e-3  # the recipe's optimizer (AdamW, its betas and weight decay); lr raised from 1e-6 / 1e-5 so one
+           # step's change is measurable in float32
+def snapshot(m):
+    return [p.detach().clone() for p in m.parameters()]
+def moved(m, snap):
+    return max(float((p.detach() - q).abs().max()) for p, q in zip(m.parameters(), snap))
+policy_loss = get_policy_loss_fn(actor_cfg.policy_loss.loss_mode)
+opt = torch.optim.AdamW(actor.parameters(), lr=LR, betas=tuple(actor_cfg.optim.betas),
+                        weight_decay=actor_cfg.optim.weight_decay)
+snap = snapshot(actor)
+pg_loss, pg_metrics = policy_loss(old_log_prob=old_lp, log_prob=logp(actor), advantages=adv, response_mask=resp_mask,
+                                  loss_agg_mode=actor_cfg.loss_agg_mode, config=actor_cfg)
+opt.zero_grad(); pg_loss.backward(); opt.step()
+with torch.no_grad():
+    new_lp = logp(actor)
+    pg_after, _ = policy_loss(old_log_prob=old_lp, log_prob=new_lp, advantages=adv, response_mask=resp_mask,
+                              loss_agg_mode=actor_cfg.loss_agg_mode, config=actor_cfg)
+m = resp_mask.bool()
+stage.update(actor_mode=actor_cfg.policy_loss.loss_mode, pg_loss=[float(pg_loss), float(pg_after)],
+             actor_moved=moved(actor, snap),
+             logp_toward_adv=float(((new_lp - old_lp) * adv)[m].sum()))
+opt = torch.optim.AdamW(critic.parameters(), lr=LR, betas=tuple(critic_cfg.optim.betas),
+                        weight_decay=critic_cfg.optim.weight_decay)
+snap = snapshot(critic)
+vf_loss, vf_clipfrac = compute_value_loss(vpreds=vpred(critic), returns=ret, values=old_v, response_mask=resp_mask,
+                                          cliprange_value=critic_cfg.cliprange_value,
+                                          loss_agg_mode=critic_cfg.loss_agg_mode)
+opt.zero_grad(); vf_loss.backward(); opt.step()
+with torch.no_grad():
+    vf_after, _ = compute_value_loss(vpreds=vpred(critic), returns=ret, values=old_v, response_mask=resp_mask,
+                                     cliprange_value=critic_cfg.cliprange_value, loss_agg_mode=critic_cfg.loss_agg_mode)
+stage.update(vf_loss=[float(vf_loss), float(vf_after)], critic_moved=moved(critic, snap), n_tokens=int(seq.shape[1]))
+out["ppo_step"] = stage
+
+print("RESULT" + json.dumps(out))
+'''
+
+
+TQ_SCRIPT = r'''
+import copy, json, sys, torch
+from pathlib import Path
+from hydra import compose, initialize_config_dir
+REPO = Path(sys.argv[1])
+with initialize_config_dir(config_dir=str(REPO / "recipes/verl"), version_base=None):
+    launch = compose(config_name="qwen2_5_vl_7b_mtr", overrides=json.loads(sys.argv[2]))
+import ray
+import transfer_queue as tq
+import videorl.plugins.verl_mtr as mtr
+from verl.trainer.ppo import core_algos
+from verl.trainer.ppo.v1 import PPOTrainerSync, get_trainer_cls
+from verl.utils.tensordict_utils import list_of_dict_to_tensordict
+from videorl.envs.advantage import bi_level_gae
+trainer_cls = get_trainer_cls(launch.trainer.v1.trainer_mode)  # registered through VERL_USE_EXTERNAL_MODULES
+ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # TQ's controller and storage take a CPU each
+conf = copy.deepcopy(launch.transfer_queue)
+conf.backend.SimpleStorage.num_data_storage_units = 1
+tq.init(conf)
+out = {}
+try:
+    # what the v1 agent-loop worker stores per trajectory: a 3-turn episode and a 2-turn one (other length)
+    rows = []
+    for L, turns, seed in ((9, [0.0, 0.6, 0.9], 1), (6, [0.0, 0.6], 2)):
+        g = torch.Generator().manual_seed(seed)
+        m = torch.tensor([1, 1, 0, 1, 1, 0, 1, 1, 1][:L])
+        lp = torch.randn(L, generator=g) * m
+        rows.append({"uid": f"q{seed}", "response_mask": m, "rm_scores": mtr.per_turn_rm_scores(m, turns),
+                     "rollout_log_probs": lp, "old_log_probs": lp, "ref_log_prob": lp,
+                     "values": torch.rand(L, generator=g) * m})
+    keys = ["q1_0_0", "q2_0_0"]
+    meta = tq.kv_batch_put(keys=keys, partition_id="train", fields=list_of_dict_to_tensordict(rows), tags=[{}, {}])
+    # the trainer's advantage step; __init__ is skipped (it builds GPU worker groups): the step reads only
+    # config, use_critic and kl_ctrl_in_reward, set here as __init__ sets them from the launch config
+    trainer = object.__new__(trainer_cls)
+    trainer.config, trainer.use_critic = launch, True
+    trainer.kl_ctrl_in_reward = core_algos.get_kl_controller(launch.algorithm.kl_ctrl)
+    trainer._compute_advantage(meta, {})
+    fields = ["response_mask", "rm_scores", "values", "advantages", "returns"]
+    got = tq.kv_batch_get(keys=keys, partition_id="train", select_fields=fields).to_padded_tensor()
+    m = got["response_mask"]
+    ea, er = bi_level_gae(got["rm_scores"], got["values"], m, mtr.turn_end_mask(m), gamma=1.0, lam=1.0,
+                          high_level_gamma=1.0)
+    out["returns"] = got["returns"].tolist()
+    out["vs_videorl"] = [float((got["advantages"] - ea)[m.bool()].abs().max()),
+                         float((got["returns"] - er)[m.bool()].abs().max())]
+    PPOTrainerSync._compute_advantage(trainer, meta, {})  # verl's own step alone: no values reach the estimator
+    base = tq.kv_batch_get(keys=keys, partition_id="train", select_fields=["advantages"]).to_padded_tensor()
+    za, _ = bi_level_gae(got["rm_scores"], torch.zeros_like(got["values"]), m, mtr.turn_end_mask(m), gamma=1.0,
+                         lam=1.0, high_level_gamma=1.0)
+    out["verl_alone_vs_v0"] = float((base["advantages"] - za)[m.bool()].abs().max())
+    out["values_change_advantages"] = float((base["advantages"] - got["advantages"])[m.bool()].abs().max())
+finally:
+    tq.close()
+    ray.shutdown()
 print("RESULT" + json.dumps(out))
 '''
 
 
 @pytest.fixture(scope="module")
-def verl_run(tmp_path_factory):
+def launch(tmp_path_factory) -> tuple[dict[str, str], list[str]]:
+    """The recipe's dry-run launch, as printed: (its environment prefix, its Hydra overrides)."""
     require_shared()
+    from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
+
     data = tmp_path_factory.mktemp("mtr_data")
     for name in ("train.parquet", "val.parquet"):
         (data / name).write_bytes(b"")
+    # a local model: verl's validate_config builds the critic's HFModelConfig, which reads the model's config
+    model = build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("mtr_model"))
     r = subprocess.run(["bash", str(REPO / "recipes/qwen2_5_vl_7b_mtr_verl.sh"), "--dry-run",
                         "trainer.total_training_steps=500"], capture_output=True, text=True, timeout=60,
-                       env={**os.environ, "DATA_DIR": str(data)})
+                       env={**os.environ, "DATA_DIR": str(data), "MODEL_PATH": str(model)})
     assert r.returncode == 0, r.stderr
     (cmd,) = [shlex.split(x[2:]) for x in r.stdout.splitlines() if x.startswith("$ ")]
+    assert cmd[:2] == ["env", "VERL_USE_EXTERNAL_MODULES=videorl.plugins.verl_mtr"]
+    launch_env = dict([cmd[1].split("=", 1)])
+    cmd = cmd[2:]
     assert cmd[1:5] == ["-m", "verl.trainer.main_ppo", "--config-path", str(REPO / "recipes/verl")]
-    overrides = cmd[cmd.index("--config-name") + 2:]
-    env = VERL.ensure()
-    r = env.script(SCRIPT, str(REPO), json.dumps(overrides), timeout=900)
+    return launch_env, cmd[cmd.index("--config-name") + 2:]
+
+
+def _result(r: subprocess.CompletedProcess[str]) -> dict:
     line = [x for x in r.stdout.splitlines() if x.startswith("RESULT")]
     assert line, r.stdout[-3000:] + r.stderr[-3000:]
     return json.loads(line[-1][len("RESULT"):])
+
+
+@pytest.fixture(scope="module")
+def verl_run(launch):
+    launch_env, overrides = launch
+    return _result(VERL.ensure().script(SCRIPT, str(REPO), json.dumps(overrides), timeout=900, env=launch_env))
 
 
 def test_verl_hydra_loads_our_config_and_the_recipe_launch_with_no_unknown_keys(verl_run):
@@ -180,6 +455,14 @@ def test_verl_hydra_loads_our_config_and_the_recipe_launch_with_no_unknown_keys(
     assert verl_run["multi_turn"] == ["video_mtr", 3, 500]
 
 
+def test_the_recipe_launch_passes_verl_main_ppo_config_path(verl_run):
+    assert verl_run["validate"] == {"use_v1": True, "ref": True, "critic": True,
+                                    "external": "videorl.plugins.verl_mtr"}
+    assert verl_run["trainer"] == ["VideoMTRTrainer", True]
+    assert verl_run["dataclasses"] == sorted(["FSDPActorConfig", "FSDPCriticConfig", "RolloutConfig", "AlgoConfig"])
+    assert verl_run["critic_model"].endswith("mtr_model0")  # the actor's model (run_7B.sh: same path)
+
+
 def test_verl_loads_tool_reward_and_advantage(verl_run):
     assert verl_run["tools"] == ["VideoMTRTool:video_mtr_step"]
     assert verl_run["reward_fn"] == "compute_score"
@@ -187,13 +470,50 @@ def test_verl_loads_tool_reward_and_advantage(verl_run):
     assert verl_run["gae_returns"] == pytest.approx([1.5, 1.5, 0.0, 1.5, 1.5, 0.0])
 
 
-def test_verl_tool_agent_loop_episode_rewards_and_clock(verl_run):
-    assert verl_run["loop_is_tool_agent_loop"]
-    assert len(verl_run["responses"]) == 3 and verl_run["responses"][1].endswith("<retrieve>20, 27</retrieve>")
-    assert verl_run["tool_rewards"] == pytest.approx([0.0, 0.6])  # invalid turn, then IoU 3/21 -> 1
-    assert verl_run["invalid_notice"] and verl_run["mask_runs"] == 3
-    s = verl_run["score"]
-    assert s["score"] == pytest.approx(0.0 + 0.6 + 0.9) and s["success"] == 1.0 and s["turns"] == 3.0
-    assert verl_run["n_images"] == [16, 16, 24]  # 16 initial, none for the invalid turn, + 8 retrieved
-    assert verl_run["tool_times"] == pytest.approx([20.0 + i for i in range(8)], abs=5e-4)
-    assert verl_run["codes_s"] == pytest.approx(verl_run["tool_times"], abs=5e-4)  # text time = frame code
+def test_per_turn_rewards_at_turn_ends_through_verl_reward_worker(verl_run):
+    assert verl_run["output_class"] == "VideoMTRAgentLoopOutput"
+    assert verl_run["reward_score"] == pytest.approx(1.5)
+    # invalid turn 0, retrieve with better IoU 0.1 + 0.5, correct answer at turn 3: 0.1 + 1 − 0.2
+    assert verl_run["turn_end_rewards"] == pytest.approx([0.0, 0.6, 0.9])
+    assert verl_run["rm_total"] == pytest.approx(1.5)
+    assert verl_run["verl_default_nonzero"] == 1  # verl's own layout: the score on the last token only
+
+
+def test_bi_level_gae_through_verl_compute_advantage(verl_run):
+    # V = 0.5 everywhere, γ = λ = γ_h = 1: each turn's tokens return that turn's return-to-go
+    # (turn 3: 0.9; turn 2: 0.6 + 0.9; turn 1: 0 + 1.5), whatever the constant value
+    assert verl_run["returns_by_turn_const_v"] == [[1.5], [1.5], [0.9]]
+    assert verl_run["returns_by_turn_no_critic"] == [[1.5], [1.5], [0.9]]
+    assert max(verl_run["episode_vs_videorl"]) <= 1e-5
+    # γ = 0.5: high level A2 = 2 − 2 = 0, A1 = 1 + 2 − 1 = 2; returns R = [3, 2]; token 0:
+    # δ = 0.5·1 − 0.5 = 0, A = 0.5·2 = 1. Raw A = [1, 2, ·, 0] whitened (mean 1, var 1) = [0, 1, ·, −1]
+    adv, ret = verl_run["hand"]
+    assert ret == pytest.approx([1.5, 3.0, 0.0, 2.0], abs=1e-6)
+    assert adv == pytest.approx([0.0, 1.0, 0.0, -1.0], abs=1e-5)
+    assert verl_run["random_worst"] <= 1e-5
+
+
+def test_one_ppo_update_of_actor_and_critic_staged_with_verl_functions(verl_run):
+    st = verl_run["ppo_step"]
+    # KL in the reward (recipe: use_kl_in_reward, coefficient 0.001) against a reference that differs
+    assert st["kl"] > 0 and st["kl_coef"] == pytest.approx(0.001) and st["kl_in_rewards"] > 0
+    assert st["adv_vs_videorl"] <= 1e-5  # the advantages the losses use are bi-level GAE with critic values
+    assert st["actor_mode"] == "vanilla"
+    assert st["actor_moved"] > 0 and st["critic_moved"] > 0
+    assert st["pg_loss"][1] < st["pg_loss"][0]  # one step lowers the clipped surrogate loss
+    assert st["logp_toward_adv"] > 0  # log-probs moved with the advantages' sign
+    assert st["vf_loss"][1] < st["vf_loss"][0]
+
+
+def test_video_mtr_trainer_advantage_step_on_a_live_transfer_queue(launch):
+    """VideoMTRTrainer._compute_advantage (verl's v1 method body, our values binding) on a real
+    TransferQueue in a local Ray (CPU), as the trainer runs it between the critic and the updates."""
+    launch_env, overrides = launch
+    st = _result(VERL.ensure().script(TQ_SCRIPT, str(REPO), json.dumps(overrides), timeout=600, env=launch_env))
+    # γ = λ = γ_h = 1: each turn's tokens return that turn's return-to-go (0 + 0.6 + 0.9, 0.6 + 0.9, 0.9),
+    # the 2-turn trajectory 0.6, 0.6; verl pads it to the batch's length with 0
+    assert st["returns"][0] == pytest.approx([1.5, 1.5, 0, 1.5, 1.5, 0, 0.9, 0.9, 0.9], abs=1e-6)
+    assert st["returns"][1] == pytest.approx([0.6, 0.6, 0, 0.6, 0.6, 0, 0, 0, 0], abs=1e-6)
+    assert max(st["vs_videorl"]) <= 1e-5  # advantages use the critic's values from TransferQueue
+    assert st["verl_alone_vs_v0"] <= 1e-5  # verl's own step: the estimator would see V = 0
+    assert st["values_change_advantages"] > 1e-3

@@ -95,3 +95,11 @@ def turn_rewards_to_tokens(turn_rewards: list[float], turn_ends: list[int], leng
     for r, p in zip(turn_rewards, turn_ends, strict=True):
         row[p] += float(r)
     return row
+
+
+def turn_ends_from_mask(response_mask: list[int]) -> list[int]:
+    """Positions of the last token of every run of 1s in a response mask (1 = the model's tokens,
+    0 = tool/observation tokens and padding): the end of each assistant turn, the original's
+    ``reward_mask``."""
+    m = [bool(x) for x in response_mask]
+    return [i for i, on in enumerate(m) if on and (i + 1 == len(m) or not m[i + 1])]
