@@ -124,6 +124,14 @@ def test_vidbridge_bodies_equal_the_checkouts(monkeypatch):
             {"role": "user", "content": "PLACEHOLDER entail: D=he sits E=['man walks in']"}]} in got  # recall
         assert {"model": "judge", "messages": [
             {"role": "user", "content": "PLACEHOLDER entail: D=a man \"walks\" in. E=['man walks in']"}]} in got
+        # the preset takes prompts_from as an argument too (no environment): the same dark-event request
+        monkeypatch.delenv(jp.ENV)
+        srv.bodies.clear()
+        r = get("versavid_r1", faithful=True, judge=judge, prompts_from=str(VB))
+        assert r.params()["prompts_from"] == str(VB)
+        assert r("<think>t</think><answer> He Sits </answer>", dark).score == 2.0
+        assert bodies(srv) == [{"model": "judge", "max_tokens": 33, "messages": [
+            system, {"role": "user", "content": "PLACEHOLDER dark: R=He Sits G=he sits\n"}]}]
 
 
 def test_paraphrase_warning_once_per_process_and_a_clear_error_for_a_wrong_path(monkeypatch, caplog, tmp_path):

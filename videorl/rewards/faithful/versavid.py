@@ -111,7 +111,8 @@ class VersaVidReward(Reward):
     tasks = ("mcq", "grounded_qa", "open_qa", "caption")
     components = ("accuracy", "format", "judge", "recall", "precision", "keywords")
 
-    def __init__(self, faithful: bool = False, judge: Mapping[str, Any] | None = None, on_error: str = "zero") -> None:
+    def __init__(self, faithful: bool = False, judge: Mapping[str, Any] | None = None, on_error: str = "zero",
+                 prompts_from: str | None = None) -> None:
         from videorl.rewards.faithful.versavid_judge import CaptionReward, DarkEventReward, MixVidQAReward
 
         super().__init__()
@@ -119,12 +120,12 @@ class VersaVidReward(Reward):
         self.read_whole(faithful)
         self.judge = judge
         self.on_error = on_error
-        kw = {"faithful": faithful, "judge": judge, "on_error": on_error}
+        kw = {"faithful": faithful, "judge": judge, "on_error": on_error, "prompts_from": prompts_from}
         self._judged = {"dark": DarkEventReward(**kw), "mix": MixVidQAReward(**kw), "caption": CaptionReward(**kw)}
 
     def params(self) -> dict[str, Any]:
         return {"faithful": self.faithful, **{k: v for k, v in self._judged["dark"].params().items()
-                                              if k in ("judge", "on_error")}}
+                                              if k in ("judge", "on_error", "prompts_from")}}
 
     def _kind(self, target: Target) -> str:
         if target.task in ("mcq", "grounded_qa"):
