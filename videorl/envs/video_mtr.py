@@ -67,10 +67,19 @@ from pathlib import Path
 from typing import Any
 
 from videorl.record import LETTERS, RecordError, SampleRecord
+from videorl.scoring.episodes import (  # noqa: F401  (scoring owns the episode metrics; re-exported here)
+    FREE_FORM,
+    MC,
+    MRA_THRESHOLDS,
+    NUMERICAL,
+    _float,
+    answer_correct,
+    episode_metrics,
+    mean_relative_accuracy,
+)
 
 log = logging.getLogger(__name__)
 
-MC, NUMERICAL, FREE_FORM = "multiple choice", "numerical", "free-form"
 PROBLEM_TYPES = (MC, NUMERICAL, FREE_FORM)
 TYPE_INSTRUCTIONS = {
     MC: "Give only the single option letter (e.g. A, B, C, D) inside <answer> </answer>.",
@@ -80,7 +89,6 @@ TYPE_INSTRUCTIONS = {
 FREE_FORM_MAX_CHARS = 50
 IOU_EPS = 0.001
 GATE_THRESHOLD = 0.5  # the rollout manager's answer_reward_threshold
-MRA_THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.50, 0.55, ..., 0.95
 VERL_TOOL, VERL_AGENT = "video_mtr_step", "video_mtr_agent"  # names in verl's configs (plugins/verl_mtr.py)
 _RETRIEVE_RE = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
 
@@ -192,13 +200,6 @@ def problem_type(task: str, answer: str | None, meta: Mapping[str, Any] | None =
     return NUMERICAL if answer is not None and _float(answer) is not None else FREE_FORM
 
 
-def _float(s: str) -> float | None:
-    try:
-        return float(s)
-    except (TypeError, ValueError):
-        return None
-
-
 def answer_valid(answer: str, ptype: str, n_options: int) -> bool:
     """The original's answer validity rule by problem type (see the module docstring)."""
     a = answer.strip()
@@ -207,23 +208,6 @@ def answer_valid(answer: str, ptype: str, n_options: int) -> bool:
     if ptype == NUMERICAL:
         return _float(a) is not None
     return len(a) <= FREE_FORM_MAX_CHARS
-
-
-def answer_correct(answer: str, gt: str, ptype: str, *, faithful: bool) -> bool:
-    """Whether a *valid* answer is correct (faithful or fixed, see the module docstring)."""
-    from videorl.scoring import normalize_answer
-
-    a, g = answer.strip(), (gt or "").strip()
-    if ptype == MC:
-        return a == g if faithful else a.upper() == g.upper()
-    if ptype == NUMERICAL:
-        fa, fg = _float(a), _float(g)
-        if fa is None or fg is None or not (math.isfinite(fa) and math.isfinite(fg)):
-            return False
-        if faithful and (("." in a) != ("." in g)):
-            return False
-        return round(fa, 2) == round(fg, 2)
-    return False if faithful else (normalize_answer(a) == normalize_answer(g) != "")
 
 
 def answer_reward(correct: bool, turn: int) -> float:
@@ -245,17 +229,6 @@ def spread(start: int, end: int, n: int) -> list[int]:
         return [start]
     step = (end - start) / (n - 1)
     return [int(start + i * step) if i < n - 1 else end for i in range(n)]
-
-
-def mean_relative_accuracy(pred: float, gt: float) -> float:
-    """MRA = mean over θ ∈ {0.50, 0.55, …, 0.95} of 1[|p − g| / |g| < 1 − θ]; g = 0 scores 1 only
-    for p = 0 (the original divides by zero)."""
-    if not (math.isfinite(pred) and math.isfinite(gt)):
-        return 0.0
-    if gt == 0:
-        return 1.0 if pred == 0 else 0.0
-    rel = abs(pred - gt) / abs(gt)
-    return sum(1.0 for t in MRA_THRESHOLDS if rel < 1 - t) / len(MRA_THRESHOLDS)
 
 
 # ----------------------------------------------------------------------------- trajectory rewards
@@ -618,34 +591,3 @@ class VideoMTREnv:
 
 
 # ----------------------------------------------------------------------------- evaluation
-def episode_metrics(logs: Sequence[Mapping[str, Any]], *, faithful_eval: bool = False) -> dict[str, float]:
-    """Accuracy, success rate and MRA (percent) over episode logs (:meth:`Episode.summary`).
-
-    - ``accuracy``: multiple-choice and numerical episodes whose final answer is correct (by
-      :func:`answer_correct` with the episode's mode), over all of them; the original compares the
-      extracted answer with the raw ``solution`` string *with its answer tags* and its extraction
-      returns "", so it reports 0 correct (``faithful_eval=True`` reproduces that);
-    - ``success_rate``: episodes that ended on a correct answer (answer reward > 0), over all;
-    - ``MRA``: mean relative accuracy of numerical episodes (no answer -> 0);
-    - ``count``, ``count_numerical``, ``mean_turns``.
-    """
-    n = len(logs)
-    if n == 0:
-        return {"count": 0}
-    acc_rows, mra_rows = [], []
-    for lg in logs:
-        ptype = lg.get("problem_type")
-        ans, gt = lg.get("answer"), str(lg.get("gt", ""))
-        faithful = bool(lg.get("faithful", False))
-        if ptype in (MC, NUMERICAL):
-            ok = False if faithful_eval else (ans is not None and answer_correct(ans, gt, ptype, faithful=faithful))
-            acc_rows.append(100.0 if ok else 0.0)
-        if ptype == NUMERICAL:
-            p, g = (None if ans is None else _float(ans)), _float(gt)
-            mra_rows.append(0.0 if p is None or g is None else 100.0 * mean_relative_accuracy(p, g))
-    out = {"count": float(n), "accuracy": sum(acc_rows) / len(acc_rows) if acc_rows else float("nan"),
-           "success_rate": 100.0 * sum(1 for lg in logs if lg.get("success")) / n,
-           "MRA": sum(mra_rows) / len(mra_rows) if mra_rows else float("nan"),
-           "count_numerical": float(len(mra_rows)),
-           "mean_turns": sum(len(lg.get("turns", [])) for lg in logs) / n}
-    return out

@@ -7,7 +7,7 @@ For every row with a temporal score (``grounding`` and ``grounded_qa``: ``scores
 - ``iou_hist.png``: the IoU of the samples with a parsed span, ten bins of 0.1;
 - ``miou_by_duration.png``: mIoU (failures count as 0, like the metric) by the duration the model
   saw, in buckets 0-15, 15-30, 30-60, 60-120, 120+ s, with the count over each bar;
-- ``index.html``: the summary table of every task (:func:`videorl.cli.score.summarize`), the plots,
+- ``index.html``: the summary table of every task (:func:`videorl.scoring.summary.summarize`), the plots,
   and up to ``examples`` parse failures (id, query, the model's text).
 """
 
@@ -52,8 +52,8 @@ def duration_buckets(rows: Sequence[dict[str, Any]]) -> list[tuple[str, int, flo
 
 def write_report(rows: Sequence[dict[str, Any]], out_dir: str | os.PathLike, *, examples: int = 10) -> list[Path]:
     """Write the plots and ``index.html`` into ``out_dir``; returns the files written."""
-    from videorl.cli.score import summarize
     from videorl.io import atomic_write
+    from videorl.scoring.summary import summarize
 
     out = Path(out_dir)
     temporal = temporal_rows(rows)

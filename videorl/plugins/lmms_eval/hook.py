@@ -82,7 +82,7 @@ def install() -> bool:
 def _wrap(original: Any) -> Any:
     @functools.wraps(original)
     def initialize_tasks(self: Any, include_path: Any = None, include_defaults: bool = True) -> dict:
-        from videorl.tasks import tasks_dir
+        from videorl.paths import tasks_dir
 
         index = original(self, include_path=include_path, include_defaults=include_defaults)
         ours_dir = str(tasks_dir())
