@@ -1,0 +1,82 @@
+"""Qwen2.5-VL is told the right time at *fractional* sampled rates (no host needed).
+
+The tiny Qwen2.5-VL processor and model (transformers only) get our frames with
+:func:`videorl.video.qwen.processor_video_kwargs`; the time the model is told for temporal patch ``k``
+is ``k * second_per_grid_ts`` (what the processor returns, from our ``video_metadata``), and its
+temporal M-RoPE ids, from the model's own ``get_rope_index``, are ``floor(k * second_per_grid *
+tokens_per_second)`` (tokens_per_second = 2 in the tiny config: 0.5 s per id).
+
+The values are worked out by hand from the sampling rule (targets ``k / fps`` from the clip start;
+``nframes`` mode: fps = n / duration; an odd count drops its last frame; two frames per patch):
+
+- a 30 s video, 16 frames: sampled fps 16/30, 3.75 s per patch, the last (8th) patch told 26.25 s
+  (a floored or rounded fps tells 14.0 s or worse);
+- 0.5 fps on a 10 s video: 5 targets, 4 kept, 4 s per patch: patches at 0 and 4 s;
+- 1.5 fps on a 4 s video: 6 frames, 4/3 s per patch: 0, 1.333, 2.667 s;
+- 8 frames of a 10.01 s NTSC video (300 frames at 30000/1001 fps): sampled fps 8 / 10.01,
+  2.5025 s per patch: 0, 2.5025, 5.005, 7.5075 s.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("av")
+
+from transformers import AutoModelForImageTextToText, AutoProcessor  # noqa: E402
+
+from videorl.synth import make_video  # noqa: E402
+from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl  # noqa: E402
+from videorl.video import qwen as glue  # noqa: E402
+from videorl.video import sample_frames  # noqa: E402
+
+MSGS = [{"role": "user", "content": [{"type": "video"}, {"type": "text", "text": "When?"}]}]
+
+
+@pytest.fixture(scope="module")
+def q25(tmp_path_factory):
+    d = build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("q25"))
+    return AutoProcessor.from_pretrained(d), AutoModelForImageTextToText.from_pretrained(d)
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    d = tmp_path_factory.mktemp("videos")
+    return {"30s": make_video(d / "30s.mp4", duration=30, fps=2, size=(64, 48)).path,
+            "10s": make_video(d / "10s.mp4", duration=10, fps=4, size=(64, 48)).path,
+            "4s": make_video(d / "4s.mp4", duration=4, fps=6, size=(64, 48)).path,
+            "ntsc": make_video(d / "ntsc.mp4", duration=10, fps=Fraction(30000, 1001), size=(64, 48)).path}
+
+
+@pytest.mark.parametrize(("video", "sampling", "sampled_fps", "patch_seconds"), [
+    ("30s", {"nframes": 16}, 16 / 30, [0.0, 3.75, 7.5, 11.25, 15.0, 18.75, 22.5, 26.25]),
+    ("10s", {"fps": 0.5}, 0.5, [0.0, 4.0]),
+    ("4s", {"fps": 1.5}, 1.5, [0.0, 4 / 3, 8 / 3]),
+    ("ntsc", {"nframes": 8}, 8 / 10.01, [0.0, 2.5025, 5.005, 7.5075]),
+])
+def test_qwen2_5_vl_told_times_at_fractional_fps(q25, videos, video, sampling, sampled_fps, patch_seconds):
+    processor, model = q25
+    frames, meta = sample_frames(videos[video], min_pixels=3136, max_pixels=3136, **sampling)
+    assert meta.sampled_fps == pytest.approx(sampled_fps, rel=1e-9)
+    assert len(frames) == 2 * len(patch_seconds)
+    text = processor.apply_chat_template(MSGS, add_generation_prompt=True, tokenize=False)
+    inputs = processor(text=[text], return_tensors="pt", **glue.processor_video_kwargs([(frames, meta)],
+                                                                                       "qwen2_5_vl"))
+    spg = float(torch.as_tensor(inputs["second_per_grid_ts"])[0])
+    told = [k * spg for k in range(len(patch_seconds))]
+    assert told == pytest.approx(patch_seconds, abs=1e-6)  # e.g. the 30 s video's last patch: 26.25 s
+    # the patch's first frame really is at that time on the model clock (nearest frame: within 1/native fps)
+    assert told == pytest.approx(meta.model_times()[::2], abs=1 / meta.native_fps)
+    # and the model's own M-RoPE time ids are those times at tokens_per_second
+    tps = model.config.vision_config.tokens_per_second
+    pos, _ = model.model.get_rope_index(
+        inputs["input_ids"], inputs["mm_token_type_ids"], video_grid_thw=inputs["video_grid_thw"],
+        second_per_grid_ts=torch.as_tensor(inputs["second_per_grid_ts"]), attention_mask=inputs["attention_mask"])
+    is_video = inputs["input_ids"][0] == processor.video_token_id
+    ids = sorted(set(pos[0, 0][is_video].tolist()))
+    assert [i - ids[0] for i in ids] == [int(s * tps + 1e-9) for s in patch_seconds]
+    assert [i - ids[0] for i in ids] == glue.expected_qwen2_5_time_ids(meta, tokens_per_second=tps)
