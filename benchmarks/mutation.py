@@ -58,7 +58,20 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
      "if lp > 0 and lg != 0:"): _LENGTHS,
     ("videorl/scoring/intervals.py", "core/ReplaceComparisonOperator_Gt_NotEq", 36,
      "if lp != 0 and lg > 0:"): _LENGTHS,
+    ("videorl/scoring/intervals.py", "core/ReplaceComparisonOperator_Lt_LtE", 38,
+     "hi = pe if pe <= ge else ge"): "min(pe, ge): when pe == ge both branches give the same value",
 }
+
+
+def annotate(data: dict) -> int:
+    """Mark every stored survivor with the current :data:`EQUIVALENT` reason; return the open survivors."""
+    total = 0
+    for module, res in data.get("modules", {}).items():
+        for s in res["survivors"]:
+            s["equivalent"] = EQUIVALENT.get((module, s["operator"], s["line"], s["mutant_line"]))
+        res["open_survivors"] = sum(1 for s in res["survivors"] if not s["equivalent"])
+        total += res["open_survivors"]
+    return total
 
 
 # Operators left out by default (``--all-operators`` keeps them): bit, shift, power and modulo replacements of
@@ -147,13 +160,20 @@ def main() -> int:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per test run (over it: killed)")
     p.add_argument("--out", type=Path, default=RESULT)
     p.add_argument("--all-operators", action="store_true", help="keep the operators EXCLUDED_OPERATORS leaves out")
+    p.add_argument("--annotate-only", action="store_true",
+                   help="only re-mark the stored survivors with the current EQUIVALENT list and rewrite --out")
     p.add_argument("--minutes", type=float, default=None,
                    help="stop each module after this many minutes (the rest: 'not run', the entry partial)")
     args = p.parse_args()
-    if shutil.which("cosmic-ray") is None:
-        p.error('cosmic-ray is not installed: pip install "cosmic-ray>=8.4"')
     data = json.loads(args.out.read_text()) if args.out.is_file() else {}
     data.setdefault("modules", {})
+    if args.annotate_only:
+        open_total = annotate(data)
+        _write(args.out, data)
+        print(f"open survivors: {open_total}")
+        return 1 if open_total else 0
+    if shutil.which("cosmic-ray") is None:
+        p.error('cosmic-ray is not installed: pip install "cosmic-ray>=8.4"')
     with tempfile.TemporaryDirectory(prefix="videorl-mutation-") as tmp:
         work = Path(tmp)
         scratch_copy(work)
@@ -170,13 +190,18 @@ def main() -> int:
                       + (f"  [equivalent: {s['equivalent']}]" if s["equivalent"] else ""), flush=True)
             data.update({"tool": "cosmic-ray " + _version(), "script": "benchmarks/mutation.py",
                          "not_run": sorted(set(MODULES) - set(data["modules"]))})
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            tmp_out = args.out.with_suffix(".json.tmp")
-            tmp_out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-            tmp_out.replace(args.out)
-    open_total = sum(m["open_survivors"] for m in data["modules"].values())
+            annotate(data)
+            _write(args.out, data)
+    open_total = annotate(data)
     print(f"open survivors over the modules run: {open_total}; not run: {data.get('not_run')}")
     return 1 if open_total else 0
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = path.with_suffix(".json.tmp")
+    tmp_out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    tmp_out.replace(path)
 
 
 def _version() -> str:

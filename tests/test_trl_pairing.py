@@ -47,6 +47,8 @@ from videorl.synth import frame_times, make_video, read_frame_code  # noqa: E402
 from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl, build_tiny_qwen3_vl  # noqa: E402
 from videorl.video.qwen import parse_qwen3_timestamps  # noqa: E402
 
+pytestmark = pytest.mark.slow  # two one-step GRPO runs, about a minute on 2 cores
+
 FPS = 1.0
 SAMPLING = {"video_fps": FPS, "video_min_pixels": 3136, "video_max_pixels": 3136}
 
