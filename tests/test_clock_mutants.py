@@ -80,3 +80,14 @@ def test_qwen2_5_vl_told_times_at_fractional_fps(q25, videos, video, sampling, s
     ids = sorted(set(pos[0, 0][is_video].tolist()))
     assert [i - ids[0] for i in ids] == [int(s * tps + 1e-9) for s in patch_seconds]
     assert [i - ids[0] for i in ids] == glue.expected_qwen2_5_time_ids(meta, tokens_per_second=tps)
+
+
+def test_aspect_ratio_limit_is_qwen_vl_utils_strict_200():
+    """qwen-vl-utils refuses ``max / min > 200`` (MAX_RATIO): a frame exactly 200 times wider than high is
+    sized, one 201 times wider is refused (kills ``>`` -> ``>=`` and ``200`` -> ``199`` in sizing.py)."""
+    from videorl.video.sizing import smart_resize
+
+    # 28 x 5600: ratio 200, a whole number of 28-pixel patches each way, within the pixel bounds -> unchanged
+    assert smart_resize(28, 5600, 28, 3136, 28 * 5600) == (28, 5600)
+    with pytest.raises(ValueError, match="aspect ratio"):
+        smart_resize(28, 5628, 28, 3136, 28 * 5628)  # ratio 201
