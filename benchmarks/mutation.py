@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "mutation.json"
+MACHINE = "2-core x86-64 CPU VM, no GPU, Python 3.11 (shared with other jobs)"
 
 MODULES: dict[str, list[str]] = {
     "videorl/video/sizing.py": ["tests/test_video_sampler.py"],
@@ -97,7 +98,28 @@ def annotate(data: dict) -> int:
             s["killed_since_by"] = KILLED_SINCE.get(key)
         res["open_survivors"] = sum(1 for s in res["survivors"] if not (s["equivalent"] or s["killed_since_by"]))
         total += res["open_survivors"]
+    data.update(benchmark="mutation.py", machine=MACHINE, rows=_rows(data))
+    data["date"] = max((r["date"] for r in data["modules"].values()), default=datetime.date.today().isoformat())
     return total
+
+
+def _rows(data: dict) -> list[dict]:
+    """README rows (benchmarks/render_readme.py), one per module run."""
+    rows = []
+    for module, res in sorted(data["modules"].items()):
+        c = res["counts"]
+        eq = sum(1 for s in res["survivors"] if s["equivalent"])
+        since = sum(1 for s in res["survivors"] if s["killed_since_by"])
+        ran = c["killed"] + c["survived"] + c["incompetent"]
+        rows.append({"what": f"cosmic-ray on `{module}` ({', '.join(res['tests'])})",
+                     "result": f"{ran} mutants run: {c['killed']} killed, {c['survived']} survived ({eq} equivalent, "
+                               f"{since} killed since by new tests), {res['open_survivors']} open"
+                               + (f"; {c['not run']} not run (stopped at the time limit)" if c["not run"] else "")
+                               + f"; {c['skipped']} of excluded operators skipped",
+                     "target": "0 open survivors",
+                     "metrics": {"run": ran, "killed": c["killed"], "survived": c["survived"], "equivalent": eq,
+                                 "killed_since": since, "open": res["open_survivors"], "not_run": c["not run"]}})
+    return rows
 
 
 # Operators left out by default (``--all-operators`` keeps them): bit, shift, power and modulo replacements of
