@@ -54,6 +54,8 @@ MODULES: dict[str, list[str]] = {
 # The fragment is a line of the mutant's diff ("+..."); keep entries exact, so a changed line shows up again.
 _LENGTHS = ("the lengths are max(e - s, 0.0) with e > s tested first, so never negative: for finite floats e > s "
             "gives e - s > 0, and NaN or equal ends give 0.0; '> 0' and '!= 0' agree on every value they can take")
+_ODD = ("expected_qwen3_timestamps pads an odd frame count, but sample_frames always returns an even count "
+        "(sizing.even_count), so the padding line never runs on a real VideoMeta")
 _FLOOR = ("floor(x // f) = floor(x / f) for positive x and f except where x / f rounds up to a whole number "
           "(one ulp); and it is the frame size, not a time, a frame choice or a score")
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
@@ -73,6 +75,15 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
      "h = max(factor, math.floor(height / beta // factor) * factor)"): _FLOOR,
     ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Div_FloorDiv", 43,
      "w = max(factor, math.floor(width / beta // factor) * factor)"): _FLOOR,
+    **{("videorl/video/qwen.py", op, 96, line): _ODD for op, line in (
+        ("core/ReplaceBinaryOperator_Add_Sub",
+         "times = times - [times[-1]] * (temporal_patch_size - len(times) % temporal_patch_size)"),
+        ("core/ReplaceBinaryOperator_Mul_FloorDiv",
+         "times = times + [times[-1]] // (temporal_patch_size - len(times) % temporal_patch_size)"),
+        ("core/ReplaceUnaryOperator_USub_UAdd",
+         "times = times + [times[+1]] * (temporal_patch_size - len(times) % temporal_patch_size)"))},
+    ("videorl/video/qwen.py", "core/NumberReplacer", 169, "if gap > -1:"):
+        "gap is an int: 'gap > -1' adds only a gap of 0 more, which changes nothing",
 }
 
 
@@ -84,6 +95,12 @@ KILLED_SINCE: dict[tuple[str, str, int, str], str] = {
         "tests/test_clock_mutants.py::test_aspect_ratio_limit_is_qwen_vl_utils_strict_200",
     ("videorl/video/sizing.py", "core/NumberReplacer", 15, "MAX_RATIO = 199"):
         "tests/test_clock_mutants.py::test_aspect_ratio_limit_is_qwen_vl_utils_strict_200",
+    ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Eq_LtE", 46, 'if kind <= "qwen2_5_vl":'):
+        "tests/test_clock_mutants.py::test_unknown_model_families_are_refused_not_given_qwen2_5_time",
+    ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Eq_LtE", 74, 'if model <= "qwen2_5_vl":'):
+        "tests/test_clock_mutants.py::test_unknown_model_families_are_refused_not_given_qwen2_5_time",
+    ("videorl/video/qwen.py", "core/AddNot", 151, "if not types is None and args:"):
+        "tests/test_clock_mutants.py::test_text_position_wrapper_also_fixes_positional_calls",
 }
 
 

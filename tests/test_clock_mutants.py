@@ -91,3 +91,37 @@ def test_aspect_ratio_limit_is_qwen_vl_utils_strict_200():
     assert smart_resize(28, 5600, 28, 3136, 28 * 5600) == (28, 5600)
     with pytest.raises(ValueError, match="aspect ratio"):
         smart_resize(28, 5628, 28, 3136, 28 * 5628)  # ratio 201
+
+
+def test_unknown_model_families_are_refused_not_given_qwen2_5_time():
+    """Only the families whose clock videorl knows get metadata: anything else raises (kills ``==`` -> ``<=``
+    in ``family_of`` and ``video_metadata``: "llava" sorts before "qwen2_5_vl")."""
+    from videorl.video.meta import VideoMeta
+
+    for other in ("llava", "llava_onevision", "internvl", "qwen2_vl"):
+        with pytest.raises(ValueError, match="unsupported model_type"):
+            glue.family_of(other)
+    meta = VideoMeta(native_fps=2.0, total_frames=4, duration=2.0, frame_indices=[0, 1, 2, 3],
+                     timestamps=[0.0, 0.5, 1.0, 1.5], sampled_fps=2.0, clip=None, height=56, width=56,
+                     backend="pyav", vfr=False, path="v.mp4", sampler_version=1)
+    for other in ("llava", "internvl"):
+        with pytest.raises(ValueError, match="unknown model family"):
+            glue.video_metadata(meta, other)
+
+
+def test_text_position_wrapper_also_fixes_positional_calls(q25, videos):
+    """``get_rope_index(input_ids, mm_token_type_ids, ...)`` with the types passed by position gets the
+    released text positions too (the same ids as the keyword call)."""
+    processor, model = q25
+    frames, meta = sample_frames(videos["30s"], nframes=16, min_pixels=3136, max_pixels=3136)
+    text = processor.apply_chat_template(MSGS, add_generation_prompt=True, tokenize=False)
+    inputs = processor(text=[text], return_tensors="pt", **glue.processor_video_kwargs([(frames, meta)],
+                                                                                       "qwen2_5_vl"))
+    kw = {"video_grid_thw": inputs["video_grid_thw"], "attention_mask": inputs["attention_mask"],
+          "second_per_grid_ts": torch.as_tensor(inputs["second_per_grid_ts"])}
+    before, _ = model.model.get_rope_index(inputs["input_ids"], inputs["mm_token_type_ids"], **kw)
+    glue.restore_text_positions_after_vision(model)
+    by_name, _ = model.model.get_rope_index(inputs["input_ids"], mm_token_type_ids=inputs["mm_token_type_ids"], **kw)
+    by_position, _ = model.model.get_rope_index(inputs["input_ids"], inputs["mm_token_type_ids"], **kw)
+    assert torch.equal(by_position, by_name)
+    assert not torch.equal(by_name, before)  # the 30 s video's time ids (up to 52) run past its 2 x 2 grid
