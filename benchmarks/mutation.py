@@ -82,6 +82,8 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
          "times = times + [times[-1]] // (temporal_patch_size - len(times) % temporal_patch_size)"),
         ("core/ReplaceUnaryOperator_USub_UAdd",
          "times = times + [times[+1]] * (temporal_patch_size - len(times) % temporal_patch_size)"))},
+    ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Lt_NotEq", 163, "while i != n:"):
+        "i only moves to j <= n and the loop ends when it reaches n: '<' and '!=' stop at the same point",
     ("videorl/video/qwen.py", "core/NumberReplacer", 169, "if gap > -1:"):
         "gap is an int: 'gap > -1' adds only a gap of 0 more, which changes nothing",
 }
@@ -99,6 +101,8 @@ KILLED_SINCE: dict[tuple[str, str, int, str], str] = {
         "tests/test_clock_mutants.py::test_unknown_model_families_are_refused_not_given_qwen2_5_time",
     ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Eq_LtE", 74, 'if model <= "qwen2_5_vl":'):
         "tests/test_clock_mutants.py::test_unknown_model_families_are_refused_not_given_qwen2_5_time",
+    ("videorl/video/qwen.py", "core/NumberReplacer", 63, "indices = [round( 1001 * t) for t in meta.model_times()]"):
+        "tests/test_clock_mutants.py::test_qwen3_vl_metadata_of_a_variable_rate_video_is_a_millisecond_clock",
     ("videorl/video/qwen.py", "core/AddNot", 151, "if not types is None and args:"):
         "tests/test_clock_mutants.py::test_text_position_wrapper_also_fixes_positional_calls",
 }

@@ -125,3 +125,16 @@ def test_text_position_wrapper_also_fixes_positional_calls(q25, videos):
     by_position, _ = model.model.get_rope_index(inputs["input_ids"], inputs["mm_token_type_ids"], **kw)
     assert torch.equal(by_position, by_name)
     assert not torch.equal(by_name, before)  # the 30 s video's time ids (up to 52) run past its 2 x 2 grid
+
+
+def test_qwen3_vl_metadata_of_a_variable_rate_video_is_a_millisecond_clock():
+    """VFR frames at 0.25, 1.5, 2.375, 3.25 s (synth's pattern at 2 fps): Qwen3-VL is given fps 1000 and
+    indices 0, 1250, 2125, 3000, so ``index / fps`` is each frame's model time to the millisecond."""
+    from videorl.video.meta import VideoMeta
+
+    meta = VideoMeta(native_fps=2.0, total_frames=12, duration=6.0, frame_indices=[1, 3, 5, 7],
+                     timestamps=[0.25, 1.5, 2.375, 3.25], sampled_fps=1.0, clip=[0.5, 4.6], height=56, width=56,
+                     backend="pyav", vfr=True, path="v.mp4", sampler_version=1)
+    md = glue.video_metadata(meta, "qwen3_vl")
+    assert md["fps"] == 1000.0 and md["frames_indices"] == [0, 1250, 2125, 3000]
+    assert [i / md["fps"] for i in md["frames_indices"]] == meta.model_times() == [0.0, 1.25, 2.125, 3.0]
