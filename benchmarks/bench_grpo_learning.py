@@ -1,24 +1,42 @@
-"""GRPO learns on CPU: TRL's GRPOTrainer with videorl video, an unmodified preset, and a lr = 0 control.
+"""GRPO learns *from the video* on CPU: a sighted run, a blind control and a lr = 0 control, on several seeds.
 
-Task (:mod:`videorl.testing.grpo_task`): "Which colour is the block in the video?" on coded videos
-(red or green, options in random order, balanced). Model: the tiny random Qwen2.5-VL of
-:mod:`videorl.testing.tiny_qwen` (seed 0) with a prior toward the answer letters
-(:func:`~videorl.testing.grpo_task.prime_answer_tokens`, so some completions name an option at
-all). Reward: the ``default_mcq`` preset as it ships (0.9 accuracy + 0.1 lenient format) through
-:class:`videorl.plugins.trl.VideoRLReward`. Trainer: :class:`videorl.plugins.trl_video.VideoGRPOTrainer`
-with Video-R2's sampling defaults (temperature 0.9, top_p 1.0, top_k 50, beta 0.04), 8 generations.
+Task (:mod:`videorl.testing.grpo_task`): "Which colour is the block in the video?", options always
+``A. red  B. green``, on coded videos (red for even records, green for odd ones; every record's prompt has
+the same text, and videos of one colour are identical in every pixel). The answer is in the frames and
+nowhere else: a text-only policy is right half of the time at best.
 
-Two runs, identical but for the learning rate (``--lr`` and 0; same seed, same initial weights):
-the mean reward over the last 10 steps must beat steps 0-9 in the first run and not in the
-control. Writes ``benchmarks/results/bench_grpo_learning.json`` and ``.png`` (the reward curves).
+Model: the tiny random Qwen2.5-VL of :mod:`videorl.testing.tiny_qwen` (seeded) with a prior toward the
+two answer letters (:func:`~videorl.testing.grpo_task.prime_answer_tokens`: the same boost to ``A`` and
+``B``, computed from one prompt, so it makes completions *name an option* without telling which; it
+is the stand-in for the methods' format SFT stage and teaches no answer). Reward: the ``default_mcq``
+preset as it ships (0.9 accuracy + 0.1 lenient format) through :class:`videorl.plugins.trl.VideoRLReward`.
+Trainer: :class:`videorl.plugins.trl_video.VideoGRPOTrainer`, 8 generations per prompt, Video-R2's
+sampling (temperature 0.9, top_p 1.0, top_k 50, beta 0.04); frames 56 x 56 at 2 fps (4 frames, 8 video
+tokens); 3 completion tokens.
 
-    python benchmarks/bench_grpo_learning.py [--steps 60] [--lr 1e-3] [--batch 16] [--out DIR]
+Three runs per seed, identical but for one thing each (same initial weights, same batches):
+
+- **sighted**: each prompt with its own video;
+- **blind**: each prompt with *another* record's video (:func:`~videorl.testing.grpo_task.blind_source`:
+  half the records of each colour get a video of the other colour, so the frames carry no information about
+  the answer, while everything else, reward variance included, stays as in the sighted run);
+- **lr = 0**: the sighted run with a zero learning rate (the weights never change).
+
+Measured per step: the share of completions that name an option ("answered") and the accuracy among
+those. Goal: sighted accuracy among answered completions from chance (0.5) to >= 0.8 over the last
+``--window`` steps, and >= 0.3 above the blind run, on every seed. Writes
+``benchmarks/results/bench_grpo_learning.json`` and ``.png`` (every curve).
+
+    nice -n 10 python benchmarks/bench_grpo_learning.py [--seeds 0 1 2] [--steps 30] [--lr 5e-3] [--out DIR]
+    # or one process per run, then one file:
+    python benchmarks/bench_grpo_learning.py --runs blind --out DIR_B ...; ... --merge DIR_*/bench_grpo_learning.json
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import logging
 import tempfile
 import time
@@ -26,6 +44,9 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MACHINE = "2-core x86-64 CPU VM, no GPU, Python 3.11"
+RUNS = ("sighted", "blind", "lr=0")
+BOOST = 14.0  # the answer prior: most first completions name an option (which one: no preference)
+SAMPLING = {"video_fps": 2.0, "video_min_pixels": 3136, "video_max_pixels": 3136}
 
 
 def primed_model(records: Path, out: Path, seed: int) -> Path:
@@ -38,104 +59,230 @@ def primed_model(records: Path, out: Path, seed: int) -> Path:
     model_dir = build_tiny_qwen2_5_vl(out / "random", seed=seed)
     processor = AutoProcessor.from_pretrained(model_dir)
     model = AutoModelForImageTextToText.from_pretrained(model_dir)
-    prime_answer_tokens(model, processor, records, boost=8.0)
+    prime_answer_tokens(model, processor, records, boost=BOOST, max_pixels=SAMPLING["video_max_pixels"],
+                        style="direct")
     model.save_pretrained(out / "primed")
     processor.save_pretrained(out / "primed")
     model.generation_config.save_pretrained(out / "primed")
     return out / "primed"
 
 
-def run(model_dir: Path, records: Path, out: Path, *, lr: float, steps: int, seed: int,
-        batch: int = 16) -> dict[str, list[float]]:
-    """One GRPO run (``batch`` completions per step, 8 per prompt); per-step reward, accuracy and
-    format means from the trainer's log."""
+def dataset(records: Path, *, blind: bool):
+    """The TRL dataset of ``records``; ``blind``: each row's video replaced by its blind source's video."""
+    from videorl.plugins.trl_video import records_dataset
+    from videorl.testing.grpo_task import blind_source
+
+    ds = records_dataset(records, style="direct")  # the short prompt: no reasoning instruction to read
+    if not blind:
+        return ds
+    videos = list(ds["video"])
+    return ds.map(lambda row, i: {"video": videos[blind_source(i, len(videos))]}, with_indices=True)
+
+
+def make_reward():
+    """The shipped ``default_mcq`` reward, also counting per call how many completions answered and how
+    many of those were right (the option parser of the reward itself)."""
+    from videorl.parse.options import parse_option
+    from videorl.plugins.trl import VideoRLReward, completion_text
+
+    class CountingReward(VideoRLReward):
+        def __call__(self, prompts=None, completions=(), completion_ids=None, **kwargs):
+            out = super().__call__(prompts=prompts, completions=completions, completion_ids=completion_ids,
+                                   **kwargs)
+            answered = correct = 0
+            for text, target in zip(completions, kwargs["target"], strict=True):
+                t = json.loads(target)
+                letter = parse_option(completion_text(text), t["options"])
+                answered += letter is not None
+                correct += letter == t["answer"]
+            self.counts.append((answered, correct, len(out)))
+            return out
+
+    reward = CountingReward("default_mcq")
+    reward.counts = []
+    return reward
+
+
+def run(model_dir: Path, records: Path, out: Path, *, lr: float, steps: int, seed: int, blind: bool,
+        batch: int) -> dict[str, list[float]]:
+    """One GRPO run (``batch`` completions per step, 8 per prompt): per-step reward, answered share and
+    accuracy among answered completions (with the counts, so windows pool them)."""
+    import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from trl import GRPOConfig
 
-    from videorl.plugins.trl import VideoRLReward
-    from videorl.plugins.trl_video import VideoGRPOTrainer, records_dataset
+    from videorl.plugins.trl_video import VideoGRPOTrainer
 
+    torch.manual_seed(seed)
     processor = AutoProcessor.from_pretrained(model_dir)
     model = AutoModelForImageTextToText.from_pretrained(model_dir)
+    for p in model.model.visual.parameters():  # vision tower frozen, as in Video-R2's GRPO (and the recipe)
+        p.requires_grad_(False)
     config = GRPOConfig(output_dir=str(out), per_device_train_batch_size=batch, num_generations=8,
                         max_completion_length=3, learning_rate=lr, lr_scheduler_type="constant", warmup_steps=0,
                         weight_decay=0.0, beta=0.04, temperature=0.9, top_p=1.0, top_k=50, max_steps=steps,
                         logging_steps=1, save_strategy="no", report_to=[], use_cpu=True, seed=seed,
-                        disable_tqdm=True)
-    trainer = VideoGRPOTrainer(model=model, processing_class=processor, args=config,
-                               reward_funcs=[VideoRLReward("default_mcq")], train_dataset=records_dataset(records),
-                               video_fps=2.0, video_min_pixels=3136, video_max_pixels=3136 * 4)
+                        disable_tqdm=True, gradient_checkpointing=False,
+                        shuffle_dataset=False)  # records alternate red / green: every step has one of each
+    reward = make_reward()
+    trainer = VideoGRPOTrainer(model=model, processing_class=processor, args=config, reward_funcs=[reward],
+                               train_dataset=dataset(records, blind=blind), **SAMPLING)
     trainer.train()
     logs = [h for h in trainer.state.log_history if "reward" in h]
-    return {"reward": [h["reward"] for h in logs], "accuracy": [h["videorl/accuracy"] for h in logs],
-            "format": [h["videorl/format"] for h in logs]}
+    answered = [a for a, _, _ in reward.counts]
+    correct = [c for _, c, _ in reward.counts]
+    total = [n for _, _, n in reward.counts]
+    return {"reward": [h["reward"] for h in logs], "answered": answered, "correct": correct, "total": total,
+            "answered_share": [a / n for a, n in zip(answered, total, strict=True)],
+            "accuracy_answered": [c / a if a else float("nan") for c, a in zip(correct, answered, strict=True)]}
 
 
-def mean(xs: list[float]) -> float:
-    return sum(xs) / len(xs)
+def window(c: dict[str, list[float]], part: slice) -> dict[str, float]:
+    """Pooled figures over the steps in ``part``: accuracy among answered, answered share, mean reward."""
+    a, k, n = sum(c["answered"][part]), sum(c["correct"][part]), sum(c["total"][part])
+    rewards = c["reward"][part]
+    return {"accuracy_answered": k / a if a else float("nan"), "answered_share": a / n,
+            "reward": sum(rewards) / len(rewards)}
 
 
-def plot(curves: dict[str, dict[str, list[float]]], path: Path) -> None:
+def plot(curves: dict[str, dict[str, list[float]]], path: Path, smooth: int = 5) -> None:
+    """Accuracy among answered completions (running mean over ``smooth`` steps, pooled counts) and the
+    answered share, every run of every seed."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 3.5))
-    ax = fig.add_subplot()
+    colours = {"sighted": "#1f77b4", "blind": "#d62728", "lr=0": "#7f7f7f"}
+    fig = Figure(figsize=(10, 4))
+    ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     for name, c in curves.items():
-        ax.plot(range(len(c["reward"])), c["reward"], label=f"{name}: reward", lw=1.5)
-        ax.plot(range(len(c["accuracy"])), c["accuracy"], label=f"{name}: accuracy", lw=0.8, ls="--")
-    ax.set_xlabel("GRPO step")
-    ax.set_ylabel("batch mean")
-    ax.set_title("Tiny Qwen2.5-VL, colour task, default_mcq reward")
-    ax.legend(fontsize=8)
+        kind = name.split(" ")[0]
+        acc = []
+        for i in range(len(c["answered"])):
+            lo = max(0, i - smooth + 1)
+            a, k = sum(c["answered"][lo:i + 1]), sum(c["correct"][lo:i + 1])
+            acc.append(k / a if a else float("nan"))
+        ax1.plot(acc, color=colours[kind], lw=1, alpha=0.8, label=name)
+        ax2.plot(c["answered_share"], color=colours[kind], lw=1, alpha=0.8, label=name)
+    ax1.axhline(0.5, color="black", lw=0.5, ls=":")
+    ax1.set(xlabel="GRPO step", ylabel=f"accuracy among answered ({smooth}-step pooled)", ylim=(0, 1.02),
+            title="Colour task: is the answer read from the frames?")
+    ax2.set(xlabel="GRPO step", ylabel="share of completions naming an option", ylim=(0, 1.02),
+            title="Answering at all (format)")
+    ax1.legend(fontsize=6, ncol=3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=60)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--videos", type=int, default=16)
-    p.add_argument("--batch", type=int, default=16, help="completions per step (8 per prompt)")
-    p.add_argument("--out", type=Path, default=RESULTS)
-    args = p.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    from videorl.io import write_json
-    from videorl.testing.grpo_task import make_colour_task
+def passed(summary: dict[int, dict[str, dict[str, float]]]) -> dict[int, bool]:
+    """Per seed with both runs: sighted accuracy among answered >= 0.8 and >= 0.3 above blind (last window)."""
+    return {seed: s["sighted"]["accuracy_answered"] >= 0.8
+            and s["sighted"]["accuracy_answered"] - s["blind"]["accuracy_answered"] >= 0.3
+            for seed, s in summary.items() if {"sighted", "blind"} <= set(s)}
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
-        records = make_colour_task(tmp_path / "data", n=args.videos, seed=args.seed)
-        model_dir = primed_model(records, tmp_path / "model", args.seed)
-        curves, seconds = {}, {}
-        for name, lr in ((f"lr={args.lr:g}", args.lr), ("lr=0", 0.0)):
-            start = time.perf_counter()
-            curves[name] = run(model_dir, records, tmp_path / name, lr=lr, steps=args.steps, seed=args.seed,
-                               batch=args.batch)
-            seconds[name] = time.perf_counter() - start
-    rows = []
-    for name, c in curves.items():
-        first, last = mean(c["reward"][:10]), mean(c["reward"][-10:])
-        acc0, acc1 = mean(c["accuracy"][:10]), mean(c["accuracy"][-10:])
-        print(f"{name:>10}: reward steps 0-9 {first:.3f} -> last 10 {last:.3f} (x{last / max(first, 1e-9):.2f}); "
-              f"accuracy {acc0:.3f} -> {acc1:.3f}; {seconds[name]:.0f} s")
-        rows.append({"what": f"GRPO {args.steps} steps, {name}: mean reward, steps 0-9 vs last 10",
-                     "result": f"{first:.3f} -> {last:.3f} (x{last / max(first, 1e-9):.2f}); accuracy "
-                               f"{acc0:.3f} -> {acc1:.3f}; {seconds[name] / args.steps:.1f} s/step",
-                     "target": "rises" if name != "lr=0" else "does not rise",
-                     "metrics": {"reward_first10": first, "reward_last10": last, "accuracy_first10": acc0,
-                                 "accuracy_last10": acc1, "seconds_per_step": seconds[name] / args.steps}})
+
+def save(args: argparse.Namespace, rows: list[dict], curves: dict, summary: dict) -> dict[int, bool]:
+    """Write the JSON and the plot of what ran so far; return :func:`passed`."""
+    from videorl.io import write_json
+
+    ok = passed(summary)
+    for row in rows:  # say on the sighted row what was learned: the frames, or only to answer at all
+        seed = int(row["metrics"]["seed"])
+        if " sighted seed " in row["what"] and seed in ok:
+            blind = summary[seed]["blind"]["accuracy_answered"]
+            verdict = ("reads the frames" if ok[seed] else
+                       "does NOT read the frames (learned to answer, not which answer)")
+            row["result"] = row["result"].split("; vs blind")[0] + f"; vs blind {blind:.3f}: {verdict}"
     args.out.mkdir(parents=True, exist_ok=True)
     plot(curves, args.out / "bench_grpo_learning.png")
     write_json(args.out / "bench_grpo_learning.json",
                {"benchmark": "bench_grpo_learning.py", "machine": MACHINE,
-                "date": datetime.date.today().isoformat(), "rows": rows,
-                "curves": curves})
-    learned = rows[0]["metrics"]["reward_last10"] > rows[0]["metrics"]["reward_first10"]
-    control_flat = rows[1]["metrics"]["reward_last10"] <= rows[1]["metrics"]["reward_first10"]
-    print(f"learned: {learned}; control did not rise: {control_flat}")
-    return 0 if learned and control_flat else 1
+                "date": datetime.date.today().isoformat(),
+                "settings": {"steps": args.steps, "lr": args.lr, "seeds": args.seeds, "videos": args.videos,
+                             "batch": args.batch, "window": args.window, "preset": "default_mcq",
+                             "answer_prior_boost": BOOST, "query": args.query, **SAMPLING},
+                "rows": rows, "passed_per_seed": {str(k): v for k, v in ok.items()}, "curves": curves})
+    return ok
+
+
+def merge(args: argparse.Namespace) -> int:
+    """``--merge``: rows and curves of several result files (runs made in parallel processes) in one file."""
+    rows, curves, summary = [], {}, {}
+    for path in args.merge:
+        data = json.loads(path.read_text())
+        settings = data["settings"]
+        for key in ("steps", "lr", "videos", "batch", "window"):
+            setattr(args, key, settings[key])
+        rows += data["rows"]
+        curves.update(data["curves"])
+    args.seeds = sorted({int(r["metrics"]["seed"]) for r in rows})
+    last = slice(-args.window, None)
+    for name, c in curves.items():
+        kind, _, seed = name.rpartition(" seed ")
+        summary.setdefault(int(seed), {})[kind] = window(c, last)
+    ok = save(args, rows, curves, summary)
+    print(f"merged {len(rows)} runs; sighted >= 0.8 and >= 0.3 above blind, per seed: {ok}")
+    return 0 if ok and all(ok.values()) else 1
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--lr", type=float, default=5e-3)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--videos", type=int, default=8, help="records (a multiple of 4)")
+    p.add_argument("--batch", type=int, default=16, help="completions per step (8 per prompt)")
+    p.add_argument("--window", type=int, default=10, help="steps pooled at the start and at the end")
+    p.add_argument("--runs", nargs="+", default=list(RUNS), choices=RUNS)
+    p.add_argument("--query", default="Which colour is the block in the video?",
+                   help="the question (shorter: the video tokens are a larger share of the prompt)")
+    p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--merge", type=Path, nargs="+", metavar="JSON",
+                   help="combine result files of runs made in separate processes (same settings) into --out")
+    args = p.parse_args()
+    if args.merge:
+        return merge(args)
+    logging.basicConfig(level=logging.WARNING)
+    from videorl.testing.grpo_task import make_colour_task
+
+    curves, seconds, rows = {}, {}, []
+    first, last = slice(0, args.window), slice(-args.window, None)
+    summary: dict[int, dict[str, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        records = make_colour_task(tmp_path / "data", n=args.videos, seed=0, size=(64, 48), shuffle_options=False,
+                                   fill=True, query=args.query)
+        for seed in args.seeds:
+            model_dir = primed_model(records, tmp_path / f"model{seed}", seed)
+            for kind in args.runs:
+                name = f"{kind} seed {seed}"
+                start = time.perf_counter()
+                curves[name] = run(model_dir, records, tmp_path / name.replace(" ", "_"),
+                                   lr=0.0 if kind == "lr=0" else args.lr, steps=args.steps, seed=seed,
+                                   blind=kind == "blind", batch=args.batch)
+                seconds[name] = time.perf_counter() - start
+                w0, w1 = window(curves[name], first), window(curves[name], last)
+                summary.setdefault(seed, {})[kind] = w1
+                print(f"{name:>16}: accuracy among answered {w0['accuracy_answered']:.3f} -> "
+                      f"{w1['accuracy_answered']:.3f}; answered {w0['answered_share']:.2f} -> "
+                      f"{w1['answered_share']:.2f}; reward {w0['reward']:.3f} -> {w1['reward']:.3f}; "
+                      f"{seconds[name]:.0f} s", flush=True)
+                rows.append({"what": f"colour task, GRPO {args.steps} steps, {name}: accuracy among answered "
+                                     f"completions, steps 0-{args.window - 1} vs last {args.window}",
+                             "result": f"{w0['accuracy_answered']:.3f} -> {w1['accuracy_answered']:.3f} "
+                                       f"(answered {w0['answered_share']:.2f} -> {w1['answered_share']:.2f}); "
+                                       f"{seconds[name] / args.steps:.1f} s/step",
+                             "target": {"sighted": ">= 0.8, and >= 0.3 above blind",
+                                        "blind": "stays near 0.5 (the frames say nothing)",
+                                        "lr=0": "stays near 0.5 (no learning)"}[kind],
+                             "metrics": {"accuracy_answered_first": w0["accuracy_answered"],
+                                         "accuracy_answered_last": w1["accuracy_answered"],
+                                         "answered_share_first": w0["answered_share"],
+                                         "answered_share_last": w1["answered_share"],
+                                         "reward_first": w0["reward"], "reward_last": w1["reward"],
+                                         "seconds_per_step": seconds[name] / args.steps, "seed": seed}})
+                save(args, rows, curves, summary)  # after every run: a cut-short benchmark keeps what ran
+    ok = save(args, rows, curves, summary)
+    print(f"sighted >= 0.8 and >= 0.3 above blind, per seed: {ok}")
+    return 0 if ok and all(ok.values()) else 1
 
 
 if __name__ == "__main__":

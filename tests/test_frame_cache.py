@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from video_fixtures import coded  # noqa: F401
 
-import videorl.video.sampler as sampler_mod
+import videorl.video.exact as exact_mod
 from videorl.cli import main as cli_main
 from videorl.synth import make_video, read_frame_code
 from videorl.video import sample_frames
@@ -27,13 +27,13 @@ def video(tmp_path):
 
 def _counting(monkeypatch):
     calls = []
-    real = sampler_mod.sample_frames
+    real = exact_mod.decode_frames  # what the cache decodes with on a miss
 
     def counted(*a, **k):
         calls.append(a[0])
         return real(*a, **k)
 
-    monkeypatch.setattr(sampler_mod, "sample_frames", counted)
+    monkeypatch.setattr(exact_mod, "decode_frames", counted)
     return calls
 
 

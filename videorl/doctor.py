@@ -213,9 +213,9 @@ def check_gpus() -> Check:
 
 def check_data() -> list[Check]:
     """Per prepared dataset split that our lmms-eval tasks read: there, or the command that makes it."""
-    from videorl.cli.lmms_eval import task_data, task_names
     from videorl.paths import data_dir, prepared_path
     from videorl.plugins.lmms_eval.docs import prepare_command
+    from videorl.tasks.facts import task_data, task_names
 
     needs: dict[tuple[str, str], list[str]] = {}
     for name in task_names():

@@ -33,3 +33,9 @@ def prepared_path(dataset: str, split: str) -> Path:
 def report_path(dataset: str, split: str) -> Path:
     """Path of the validation report written beside :func:`prepared_path`."""
     return data_dir() / dataset / f"{split}.report.json"
+
+
+def tasks_dir() -> Path:
+    """The folder holding videorl's lmms-eval task folders (package data; what ``videorl lmms-eval
+    tasks-dir`` prints). Here, at the bottom, so the lmms-eval hook finds it without importing the tasks."""
+    return Path(__file__).resolve().parent / "tasks"

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
+from videorl.tasks.facts import task_data, task_names  # noqa: F401  (the task folder owns them)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -34,60 +34,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                                      "--output_path out`). --output_path is required.")
     run.add_argument("lmms_args", nargs=argparse.REMAINDER, help="arguments for lmms-eval (--model, --tasks, ...)")
     p.set_defaults(func=run_cmd)
-
-
-def task_names() -> dict[str, Path]:
-    """``{task or group name: yaml path}`` of videorl's task folder, read without lmms-eval."""
-    from videorl.tasks import tasks_dir
-
-    class _Loader(yaml.SafeLoader):
-        pass
-
-    _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    out: dict[str, Path] = {}
-    for path in sorted(tasks_dir().rglob("*.yaml")):
-        cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-        name = cfg.get("group") if isinstance(cfg.get("task"), list) else cfg.get("task")
-        if isinstance(name, str):
-            out[name] = path
-    return out
-
-
-def _task_config(path: Path) -> dict:
-    """A task YAML with its ``include`` merged in; ``!function utils.f`` becomes the string ``utils.f``."""
-
-    class _Loader(yaml.SafeLoader):
-        pass
-
-    _Loader.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_scalar(node)
-                                  if isinstance(node, yaml.ScalarNode) else None)
-    cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    if isinstance(cfg.get("include"), str):
-        cfg = {**_task_config(path.parent / cfg["include"]), **{k: v for k, v in cfg.items() if k != "include"}}
-    return cfg
-
-
-def task_data(name: str) -> list[tuple[str, str, str]]:
-    """``[(task, dataset, split), ...]`` of prepared data that videorl task or group ``name`` reads
-    (empty for tasks that need none, such as the hub and synthetic ones; groups are expanded)."""
-    import importlib
-
-    from videorl.plugins.lmms_eval.docs import PreparedDocs
-    from videorl.tasks import tasks_dir
-
-    path = task_names().get(name)
-    if path is None:
-        return []
-    cfg = _task_config(path)
-    if isinstance(cfg.get("task"), list):
-        return [req for sub in cfg["task"] if isinstance(sub, str) for req in task_data(sub)]
-    hook = cfg.get("process_docs")
-    if not isinstance(hook, str) or "." not in hook:
-        return []
-    module, attr = hook.rsplit(".", 1)
-    pkg = ".".join(("videorl", "tasks", *path.parent.relative_to(tasks_dir()).parts, module))
-    fn = getattr(importlib.import_module(pkg), attr, None)
-    return [(name, fn.dataset, fn.split)] if isinstance(fn, PreparedDocs) else []
 
 
 def missing_data(tasks: list[str]) -> list[str]:

@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from videorl.record import PREDICT_FIELDS, PREDICTION_FIELDS, TASKS, RecordError, read_records
+from videorl.record import PREDICT_FIELDS, PREDICTION_FIELDS, RecordError, read_records
+from videorl.scoring.summary import summarize  # noqa: F401  (the summary lives in scoring)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -135,31 +134,6 @@ def score_file(path: Path, *, reversed: str = "swap", clamp: bool = True, protoc
             raise RecordError(msg, path=path, line=n, field=field) from None
         out.append((rec.task, raw, scores))
     return out
-
-
-def summarize(rows: Sequence[tuple[str, dict[str, Any], dict[str, Any]]], *,
-              nextgqa_missing: str = "count") -> dict[str, dict[str, float | None]]:
-    """``{task: {metric: percent at full precision (None when undefined), "count": n}}``; only the
-    tables round."""
-    from videorl.scoring import aggregate
-
-    result: dict[str, dict[str, float | None]] = {}
-    for task in TASKS:
-        per = [s for t, _, s in rows if t == task]
-        if not per:
-            continue
-        agg = aggregate(per, task, nextgqa_missing=nextgqa_missing)
-        entry: dict[str, float | None] = {k: (None if math.isnan(v) else v) for k, v in agg.items()}
-        entry["count"] = len(per)
-        result[task] = entry
-    mtr = [raw["mtr"] for _, raw, _ in rows if isinstance(raw.get("mtr"), dict)]
-    if mtr:  # Video-MTR episodes (videorl.envs.rollout.prediction_rows): accuracy, success rate, MRA
-        from videorl.envs.video_mtr import episode_metrics
-
-        m = episode_metrics(mtr)
-        result["video_mtr"] = {k: (None if math.isnan(v) else v) for k, v in m.items() if k != "count"}
-        result["video_mtr"]["count"] = len(mtr)
-    return result
 
 
 def format_tables(summary: dict[str, dict[str, float | None]]) -> str:

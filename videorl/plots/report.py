@@ -7,7 +7,7 @@ For every row with a temporal score (``grounding`` and ``grounded_qa``: ``scores
 - ``iou_hist.png``: the IoU of the samples with a parsed span, ten bins of 0.1;
 - ``miou_by_duration.png``: mIoU (failures count as 0, like the metric) by the duration the model
   saw, in buckets 0-15, 15-30, 30-60, 60-120, 120+ s, with the count over each bar;
-- ``index.html``: the summary table of every task (:func:`videorl.cli.score.summarize`; numbers with
+- ``index.html``: the summary table of every task (:func:`videorl.scoring.summary.summarize`; numbers with
   2 decimals, counts as integers), the plots, and up to ``examples`` failures (parse failures and rows
   whose video could not be used: id, query, the model's text or the error), each id linking to the
   sample in the viewer;
@@ -83,8 +83,8 @@ def write_report(rows: Sequence[dict[str, Any]], out_dir: str | os.PathLike, *, 
                  name: str = "run") -> list[Path]:
     """Write the plots, ``index.html`` and (``viewer``, when Bokeh is installed) ``view/`` into ``out_dir``;
     returns the files written."""
-    from videorl.cli.score import summarize
     from videorl.io import atomic_write
+    from videorl.scoring.summary import summarize
 
     out = Path(out_dir)
     temporal = temporal_rows(rows)

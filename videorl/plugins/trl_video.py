@@ -171,10 +171,11 @@ class VideoGRPOTrainer(GRPOTrainer):
             texts.append(self.processing_class.apply_chat_template(
                 prompt, add_generation_prompt=True, tokenize=False, chat_template=self.chat_template,
                 **self.chat_template_kwargs))
-        enc = self.processing_class(text=texts, return_tensors="pt", padding=False,
+        # padded to one tensor (prompts differ in length), then unpadded by the mask: TRL wants token lists
+        enc = self.processing_class(text=texts, return_tensors="pt", padding=True,
                                     **processor_video_kwargs(pairs, self.video_family))
-        if not isinstance(enc["input_ids"], list):
-            enc["input_ids"] = enc["input_ids"].tolist()
+        enc["input_ids"] = [[t for t, m in zip(ids, mask, strict=True) if m]
+                            for ids, mask in zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist(), strict=True)]
         grid = enc["video_grid_thw"]
         sections = grid.prod(-1).tolist()
         per_row = torch.split(enc["pixel_values_videos"], sections)

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def decode_item(item: dict[str, Any], sampling: Sampling) -> dict[str, Any]:
     """Decode one video (a Ray task): frames as an array, the metadata as JSON, or the error."""
-    from videorl.plugins.lmms_eval.base import sample_errors
+    from videorl.video.errors import sample_errors
 
     clip = None if item["clip"] is None else tuple(item["clip"])
     try:

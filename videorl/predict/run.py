@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from videorl.plugins.lmms_eval.base import sample_errors
 from videorl.predict.decode import FramePrefetcher, Sampling, video_key
+from videorl.video.errors import sample_errors
 
 log = logging.getLogger(__name__)
 

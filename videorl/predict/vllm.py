@@ -68,8 +68,8 @@ class VllmEngine(QwenFront):
         """Decode every video once (``opts.workers`` processes), then let vLLM schedule all prompts."""
         from vllm import SamplingParams
 
-        from videorl.plugins.lmms_eval.base import sample_errors
         from videorl.predict.decode import video_key
+        from videorl.video.errors import sample_errors
 
         t0 = time.perf_counter()
         chunk = max(64, 8 * opts.batch_size)  # prompts per generate call: vLLM batches inside it

@@ -6,9 +6,4 @@ the ``lmms_eval.models`` entry-point hook adds them automatically (``videorl.plu
 
 from __future__ import annotations
 
-from pathlib import Path
-
-
-def tasks_dir() -> Path:
-    """The folder holding the task folders (what ``videorl lmms-eval tasks-dir`` prints)."""
-    return Path(__file__).resolve().parent
+from videorl.paths import tasks_dir  # noqa: F401  (re-exported: where the task folders are)

@@ -20,8 +20,16 @@ COLOURS = ("red", "green")
 
 
 def make_colour_task(directory: str | os.PathLike, n: int = 8, *, seed: int = 0, duration: float = 2.0,
-                     fps: float = 8, size: tuple[int, int] = (64, 48)) -> Path:
-    """Write ``n`` coded videos and ``records.jsonl`` under ``directory``; return the records path."""
+                     fps: float = 8, size: tuple[int, int] = (64, 48), shuffle_options: bool = True,
+                     fill: bool = False, query: str = "Which colour is the block in the video?") -> Path:
+    """Write ``n`` coded videos and ``records.jsonl`` under ``directory``; return the records path.
+
+    Record ``i`` is red for even ``i`` and green for odd ``i``. ``shuffle_options=False`` keeps the
+    options in one order (red = A, green = B) for every record, so all prompts have the same text and
+    only the frames tell the answer; videos of one colour are then identical in every pixel (no texture),
+    so the frames tell nothing but the colour. ``fill=True`` paints everything below the frame-code band in
+    the record's colour (the easy version: the colour covers three quarters of every frame, not one small
+    block), still with each frame's code."""
     from videorl.synth import make_video
 
     out = Path(directory)
@@ -32,20 +40,60 @@ def make_colour_task(directory: str | os.PathLike, n: int = 8, *, seed: int = 0,
         colour = i % 2  # balanced: half red, half green
         name = f"colour_{i:03d}.mp4"
         events = [(0.0, duration + 1.0) if k == colour else (duration + 1.0, duration + 2.0) for k in range(2)]
-        make_video(out / name, duration=duration, fps=fps, size=size, events=events, seed=seed + i)
+        if fill:
+            _write_filled(out / name, colour, duration=duration, fps=fps, size=size)
+        else:
+            make_video(out / name, duration=duration, fps=fps, size=size, events=events, seed=seed + i)
         options = list(COLOURS)
-        rng.shuffle(options)
+        if shuffle_options:
+            rng.shuffle(options)
         rows.append({"id": f"colour/{i}", "video": name, "duration": duration, "task": "mcq",
-                     "query": "Which colour is the block in the video?", "options": options,
+                     "query": query, "options": options,
                      "answer": "AB"[options.index(COLOURS[colour])], "schema_version": 1})
     path = out / "records.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 
 
+FILL_RGB = ((220, 30, 30), (30, 200, 30))  # red, green
+
+
+def _write_filled(path: Path, colour: int, *, duration: float, fps: float, size: tuple[int, int]) -> None:
+    """A coded video (each frame's index in the top band, :func:`videorl.synth.draw_frame`) whose lower three
+    quarters are one flat colour, ``FILL_RGB[colour]``."""
+    import av
+
+    from videorl.synth import draw_frame
+
+    width, height = size
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=round(fps))
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "18", "preset": "veryfast"}
+        for i in range(round(duration * fps)):
+            img = draw_frame(i, (colour == 0, colour == 1), width, height)
+            img[height // 4:] = FILL_RGB[colour]
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        container.mux(stream.encode(None))
+
+
+def blind_source(i: int, n: int) -> int:
+    """The record whose frames record ``i`` shows in a *blind* control (``n`` records, a multiple of 4).
+
+    A one-to-one map with no fixed point, built so that what the shown frames say is independent of
+    the true answer: records ``i < n/2`` get record ``i + n/2`` (the same colour), records ``i >= n/2``
+    get record ``(i - n/2) xor 1`` (the other colour). Among the records of each colour half see that
+    colour and half the other, so a policy that reads the frames perfectly is right half of the time,
+    exactly chance: no better policy exists, the text being the same for every record.
+    """
+    if n % 4 or not 0 <= i < n:
+        raise ValueError(f"need 0 <= i < n and n a multiple of 4, got i={i}, n={n}")
+    return i + n // 2 if i < n // 2 else (i - n // 2) ^ 1
+
+
 def prime_answer_tokens(model, processor, records: str | os.PathLike, *, words: tuple[str, ...] = (" A", " B"),
                         boost: float = 4.0, fps: float = 2.0, min_pixels: int = 3136,
-                        max_pixels: int = 3136 * 4) -> list[int]:
+                        max_pixels: int = 3136 * 4, style: str = "r1") -> list[int]:
     """Give a random model a prior toward answering: raise the logits of ``words`` by about ``boost``.
 
     A randomly initialised model samples nearly uniformly from its vocabulary, so no completion ever
@@ -54,6 +102,7 @@ def prime_answer_tokens(model, processor, records: str | os.PathLike, *, words: 
     final hidden state over the first record's prompt: each of those tokens' logits rises by about
     ``boost`` wherever the hidden state is near its mean. With the tiny models and ``boost=4``
     roughly half the 8-token completions name one option; which one does not depend on the video.
+    ``style`` is the prompt style of the training dataset (:func:`videorl.prompts.build_prompt`).
     Returns the boosted token ids.
     """
     import torch
@@ -62,7 +111,7 @@ def prime_answer_tokens(model, processor, records: str | os.PathLike, *, words: 
     from videorl.video import sample_frames
     from videorl.video.qwen import family_of, processor_video_kwargs
 
-    row = records_dataset(records)[0]
+    row = records_dataset(records, style=style)[0]
     spec = json.loads(row["video"])
     vp = processor.video_processor
     frames, meta = sample_frames(spec["path"], fps=fps, min_pixels=min_pixels, max_pixels=max_pixels,

@@ -77,8 +77,8 @@ def _check_cached(path: str | os.PathLike, meta: VideoMeta, expected_duration: f
     """A cache hit is checked against the caller's expected duration like a fresh decode."""
     if expected_duration is None:
         return
+    from videorl.video.exact import check_complete
     from videorl.video.meta import VideoInfo
-    from videorl.video.sampler import check_complete
 
     info = VideoInfo(path=str(path), fps=meta.native_fps, frames=meta.total_frames, duration=meta.duration,
                      width=meta.width, height=meta.height, stream_start=0.0, vfr=meta.vfr, codec="")
@@ -140,7 +140,8 @@ class FrameCache:
     def get_or_build(self, path: str | os.PathLike, format: str | None = None, *,
                      expected_duration: float | None = None, on_truncated: str = "error",
                      **sampling: Any) -> tuple[np.ndarray, VideoMeta]:
-        """Cached frames and metadata, decoding (once) with :func:`sample_frames` on a miss.
+        """Cached frames and metadata, decoding (once) on a miss with :func:`videorl.video.exact.decode_frames`
+        (the sampling rule of :func:`sample_frames`, uncached).
 
         ``expected_duration`` (a record's duration) is checked on a miss by the sampler and on a hit
         against the cached file duration, so a truncated video is refused either way; it is not part
@@ -167,11 +168,11 @@ class FrameCache:
 
     def _build(self, path: str | os.PathLike, entry: Path, fmt: str, *, expected_duration: float | None = None,
                on_truncated: str = "error", **sampling: Any) -> None:
-        from videorl.video.sampler import sample_frames
+        from videorl.video import exact
 
         inputs = self.key_inputs(path, fmt, **sampling)
-        frames, meta = sample_frames(path, **normalize_settings(**sampling), expected_duration=expected_duration,
-                                     on_truncated=on_truncated)
+        frames, meta = exact.decode_frames(path, **normalize_settings(**sampling),
+                                           expected_duration=expected_duration, on_truncated=on_truncated)
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{entry.name}-", dir=entry.parent))
         try:

@@ -35,3 +35,18 @@ class VideoTimeoutError(VideoDecodeError):
 
 class ClipError(VideoError):
     """The requested clip is empty or lies outside the video."""
+
+
+def sample_errors() -> tuple[type[BaseException], ...]:
+    """Errors that fail one sample (bad input), not the run: a video that cannot be used, a missing file, an
+    invalid record, a frame code that does not read. Shared by the lmms-eval backends and ``videorl predict``."""
+    from videorl.record import RecordError
+
+    errs: list[type[BaseException]] = [VideoError, FileNotFoundError, RecordError]
+    try:
+        from videorl.synth import FrameCodeError
+
+        errs.append(FrameCodeError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errs)

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-MC, NUMERICAL, FREE_FORM = "multiple choice", "numerical", "free-form"
+from videorl.scoring.episodes import FREE_FORM, MC, NUMERICAL  # noqa: F401  (scoring owns the problem types)
+from videorl.scoring.numeric import MRA_THRESHOLDS  # noqa: F401  (and the MRA thresholds)
+
 PROBLEM_TYPES = (MC, NUMERICAL, FREE_FORM)
 TYPE_INSTRUCTIONS = {
     MC: "Give only the single option letter (e.g. A, B, C, D) inside <answer> </answer>.",
@@ -18,7 +20,6 @@ TYPE_INSTRUCTIONS = {
 FREE_FORM_MAX_CHARS = 50
 IOU_EPS = 0.001
 GATE_THRESHOLD = 0.5  # the rollout manager's answer_reward_threshold
-MRA_THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.50, 0.55, ..., 0.95
 VERL_TOOL, VERL_AGENT = "video_mtr_step", "video_mtr_agent"  # names in verl's configs (plugins/verl_mtr.py)
 
 

@@ -5,7 +5,6 @@ Nothing here raises on model text."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 
 from videorl.envs.video_mtr.config import FREE_FORM, FREE_FORM_MAX_CHARS, MC, NUMERICAL, PROBLEM_TYPES
 from videorl.record import LETTERS
+from videorl.scoring.episodes import _float, _has_mark, answer_correct  # noqa: F401  (one definition, in scoring)
 
 _RETRIEVE_RE = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
 
@@ -120,17 +120,6 @@ def problem_type(task: str, answer: str | None, meta: Mapping[str, Any] | None =
     return NUMERICAL if answer is not None and _float(answer) is not None else FREE_FORM
 
 
-def _float(s: str) -> float | None:
-    try:
-        return float(s)
-    except (TypeError, ValueError):
-        return None
-
-
-def _has_mark(s: str) -> bool:
-    return "." in s or "," in s
-
-
 def answer_valid(answer: str, ptype: str, n_options: int) -> bool:
     """The original's answer validity rule by problem type (see the module docstring)."""
     a = answer.strip()
@@ -139,23 +128,3 @@ def answer_valid(answer: str, ptype: str, n_options: int) -> bool:
     if ptype == NUMERICAL:
         return _float(a) is not None
     return len(a) <= FREE_FORM_MAX_CHARS
-
-
-def answer_correct(answer: str, gt: str, ptype: str, *, faithful: bool) -> bool:
-    """Whether a *valid* answer is correct (faithful or fixed, see the module docstring)."""
-    from videorl.scoring import normalize_answer
-
-    a, g = answer.strip(), (gt or "").strip()
-    if ptype == MC:
-        return a == g if faithful else a.upper() == g.upper()
-    if ptype == NUMERICAL:
-        fa, fg = _float(a), _float(g)
-        if fa is None or fg is None:
-            return False
-        if faithful:  # a decimal mark is "." or ","; "inf" equals "inf" (round keeps it)
-            return _has_mark(a) == _has_mark(g) and round(fa, 2) == round(fg, 2)
-        if not (math.isfinite(fa) and math.isfinite(fg)):
-            return False
-        return round(fa, 2) == round(fg, 2)
-    return False if faithful else (normalize_answer(a) == normalize_answer(g) != "")
-

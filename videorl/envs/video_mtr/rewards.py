@@ -3,13 +3,10 @@ trajectory rewards (the per-trajectory answer gate, the batch-level tool-use boo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from decimal import Decimal
 
-from videorl.envs.video_mtr.config import GATE_THRESHOLD, MC, MRA_THRESHOLDS
-
-_MRA_DECIMAL = tuple(Decimal(f"{t:.2f}") for t in MRA_THRESHOLDS)
+from videorl.envs.video_mtr.config import GATE_THRESHOLD, MC
+from videorl.scoring.numeric import mean_relative_accuracy  # noqa: F401  (one definition, in scoring)
 
 
 def answer_reward(correct: bool, turn: int, ptype: str = MC, *, faithful: bool = False) -> float:
@@ -33,24 +30,6 @@ def frame_iou(shown: Sequence[int], relevant: Sequence[int]) -> float:
         return 1.0
     return len(a & b) / len(a | b)
 
-
-
-def mean_relative_accuracy(pred: float, gt: float) -> float:
-    """MRA = mean over θ ∈ {0.50, 0.55, …, 0.95} of 1[|p − g| / |g| < 1 − θ], in exact decimals.
-
-    Both numbers are read as the decimals they print as (``repr``), so boundary cases come out as
-    the definition says: (13, 10) has relative error exactly 0.3, which is not < 1 − 0.70, so MRA
-    is 0.4 (binary doubles give 0.3 < 0.30000000000000004 and 0.5). g = 0 scores 1 for p = 0 and 0
-    otherwise (the original divides by |g| + 1e-8 in float32, which gives the same except for
-    |p| below about 5e-9).
-    """
-    if not (math.isfinite(pred) and math.isfinite(gt)):
-        return 0.0
-    if gt == 0:
-        return 1.0 if pred == 0 else 0.0
-    p, g = Decimal(repr(float(pred))), Decimal(repr(float(gt)))
-    rel = abs(p - g) / abs(g)
-    return sum(1 for t in _MRA_DECIMAL if rel < 1 - t) / len(_MRA_DECIMAL)
 
 
 def answer_gate(rewards: Sequence[float], *, ended_with_answer: bool = True, faithful: bool = False,

@@ -17,7 +17,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from videorl.record import RecordError, SampleRecord
+from videorl.record import SampleRecord
+from videorl.video.errors import sample_errors  # noqa: F401  (re-exported for the backends)
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +36,6 @@ class VideoInput:
     path: str
     clip: list[float] | None
     record: SampleRecord | None
-
-
-def sample_errors() -> tuple[type[BaseException], ...]:
-    """Errors that fail one sample (bad input), not the run."""
-    from videorl.video.errors import VideoError
-
-    errs: list[type[BaseException]] = [VideoError, FileNotFoundError, RecordError]
-    try:
-        from videorl.synth import FrameCodeError
-
-        errs.append(FrameCodeError)
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(errs)
 
 
 def video_input(doc: Any, visuals: list[Any]) -> VideoInput:

@@ -12,7 +12,7 @@ parser and prompt have the problems listed in docs/lmms-eval.md); a log line say
 
 The same wrapper also generates and indexes the think variants derived from lmms-eval's own
 benchmarks (``<task>_r1``, the suites ``videorl_video_r2_suite`` / ``videorl_video_mtr_suite``;
-:mod:`videorl.tasks.suite`) from the index it just built; a failure there is a warning, never an error.
+:mod:`videorl.plugins.lmms_eval.suite`) from the index it just built; a failure there is a warning, never an error.
 
 The wrapper is installed at most once (marked with ``_videorl_wrapped``), only for lmms-eval versions
 in :data:`SUPPORTED_LMMS_EVAL`, and can be switched off with ``VIDEORL_LMMS_EVAL_HOOK=0``.
@@ -86,7 +86,7 @@ def install() -> bool:
 def _wrap(original: Any) -> Any:
     @functools.wraps(original)
     def initialize_tasks(self: Any, include_path: Any = None, include_defaults: bool = True) -> dict:
-        from videorl.tasks import tasks_dir
+        from videorl.paths import tasks_dir
 
         index = original(self, include_path=include_path, include_defaults=include_defaults)
         ours_dir = str(tasks_dir())
@@ -107,10 +107,10 @@ def _wrap(original: Any) -> Any:
 
 
 def _derived(tm: Any, index: dict) -> dict:
-    """The index of the think variants derived from lmms-eval's own tasks (``videorl.tasks.suite``),
+    """The index of the think variants derived from lmms-eval's own tasks (``videorl.plugins.lmms_eval.suite``),
     generated now from ``index``; empty (with a warning) when that fails, so lmms-eval still runs."""
     try:
-        from videorl.tasks.suite import derived_dir
+        from videorl.plugins.lmms_eval.suite import derived_dir
 
         return tm._get_task_and_group(str(derived_dir(index)))
     except Exception as exc:  # never break lmms-eval's task index

@@ -1,0 +1,284 @@
+"""Mutation testing of the clock-critical modules with cosmic-ray: does a test fail when the code is wrong?
+
+Not part of the CI run (it takes minutes to hours). Needs cosmic-ray, which the test suite does not::
+
+    pip install "cosmic-ray>=8.4"
+    nice -n 10 python benchmarks/mutation.py                        # every module below
+    nice -n 10 python benchmarks/mutation.py --modules video/sizing.py scoring/intervals.py  # videorl/ implied
+
+For each module, cosmic-ray (``init`` + ``exec``, the local distributor) applies every mutation of its
+operators, one at a time, and runs the module's tests (:data:`MODULES`: the test files that exercise it,
+fast ones first, ``-x``). The mutations are applied in a scratch copy of the source tree (tracked and
+untracked files, not ignored ones), never in the checkout, so a run cannot leave a mutant behind.
+A mutant is *killed* when the tests fail, *survived* when they pass, *incompetent* when it does not run;
+a test run over the timeout counts as killed (cosmic-ray's rule).
+
+Results merge into ``benchmarks/results/mutation.json`` module by module (a module run later replaces its
+earlier entry). Each survivor is listed with its operator, line and diff, and marked *equivalent* when
+:data:`EQUIVALENT` says why the mutant cannot change a told time, a frame choice or a score; any other
+survivor is a missing test. The exit status is 1 when a non-equivalent survivor remains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULT = ROOT / "benchmarks" / "results" / "mutation.json"
+MACHINE = "2-core x86-64 CPU VM, no GPU, Python 3.11 (shared with other jobs)"
+
+MODULES: dict[str, list[str]] = {
+    "videorl/video/sizing.py": ["tests/test_video_sampler.py"],
+    "videorl/video/meta.py": ["tests/test_video_sampler.py", "tests/test_frame_cache.py"],
+    "videorl/video/qwen.py": ["tests/test_clock_mutants.py", "tests/test_processor_glue.py",
+                              "tests/test_qwen_text_positions.py"],
+    "videorl/parse/spans.py": ["tests/test_parse_spans.py"],
+    "videorl/scoring/intervals.py": ["tests/test_intervals.py"],
+    "videorl/scoring/official.py": ["tests/test_official_protocol.py", "tests/test_metrics.py"],
+    "videorl/plugins/trl_video.py": ["tests/test_trl_pairing.py", "tests/test_trl_grpo.py"],
+    "videorl/data/export_easyr1.py": ["tests/test_data_export.py"],
+    "videorl/data/export_llamafactory.py": ["tests/test_data_export.py", "tests/test_host_llamafactory_export.py"],
+}
+
+# (module, operator, line, diff fragment) -> why the mutant cannot change a told time, a frame choice or a score.
+# The fragment is a line of the mutant's diff ("+..."); keep entries exact, so a changed line shows up again.
+_LENGTHS = ("the lengths are max(e - s, 0.0) with e > s tested first, so never negative: for finite floats e > s "
+            "gives e - s > 0, and NaN or equal ends give 0.0; '> 0' and '!= 0' agree on every value they can take")
+_ODD = ("expected_qwen3_timestamps pads an odd frame count, but sample_frames always returns an even count "
+        "(sizing.even_count), so the padding line never runs on a real VideoMeta")
+_FLOOR = ("floor(x // f) = floor(x / f) for positive x and f except where x / f rounds up to a whole number "
+          "(one ulp); and it is the frame size, not a time, a frame choice or a score")
+EQUIVALENT: dict[tuple[str, str, int, str], str] = {
+    ("videorl/scoring/intervals.py", "core/ReplaceComparisonOperator_Gt_NotEq", 36,
+     "if lp > 0 and lg != 0:"): _LENGTHS,
+    ("videorl/scoring/intervals.py", "core/ReplaceComparisonOperator_Gt_NotEq", 36,
+     "if lp != 0 and lg > 0:"): _LENGTHS,
+    ("videorl/scoring/intervals.py", "core/ReplaceComparisonOperator_Lt_LtE", 38,
+     "hi = pe if pe <= ge else ge"): "min(pe, ge): when pe == ge both branches give the same value",
+    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Sub_FloorDiv", 104,
+     "left = np.clip(right - 1, 0, len(t) // 1)"): "right is already clipped to len(t) - 1, so right - 1 never "
+                                                   "reaches either upper bound",
+    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Sub_Add", 104,
+     "left = np.clip(right - 1, 0, len(t) + 1)"): "right is already clipped to len(t) - 1, so right - 1 never "
+                                                  "reaches either upper bound",
+    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Div_FloorDiv", 42,
+     "h = max(factor, math.floor(height / beta // factor) * factor)"): _FLOOR,
+    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Div_FloorDiv", 43,
+     "w = max(factor, math.floor(width / beta // factor) * factor)"): _FLOOR,
+    **{("videorl/video/qwen.py", op, 96, line): _ODD for op, line in (
+        ("core/ReplaceBinaryOperator_Add_Sub",
+         "times = times - [times[-1]] * (temporal_patch_size - len(times) % temporal_patch_size)"),
+        ("core/ReplaceBinaryOperator_Mul_FloorDiv",
+         "times = times + [times[-1]] // (temporal_patch_size - len(times) % temporal_patch_size)"),
+        ("core/ReplaceUnaryOperator_USub_UAdd",
+         "times = times + [times[+1]] * (temporal_patch_size - len(times) % temporal_patch_size)"))},
+    ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Lt_NotEq", 163, "while i != n:"):
+        "i only moves to j <= n and the loop ends when it reaches n: '<' and '!=' stop at the same point",
+    ("videorl/video/qwen.py", "core/NumberReplacer", 169, "if gap > -1:"):
+        "gap is an int: 'gap > -1' adds only a gap of 0 more, which changes nothing",
+}
+
+
+# Survivors of a stored run that a test written since kills (each re-applied by hand and seen to fail);
+# the next run of the module reports them as killed and these entries can go.
+KILLED_SINCE: dict[tuple[str, str, int, str], str] = {
+    ("videorl/video/sizing.py", "core/ReplaceComparisonOperator_Gt_GtE", 34,
+     "if max(height, width) / min(height, width) >= MAX_RATIO:"):
+        "tests/test_clock_mutants.py::test_aspect_ratio_limit_is_qwen_vl_utils_strict_200",
+    ("videorl/video/sizing.py", "core/NumberReplacer", 15, "MAX_RATIO = 199"):
+        "tests/test_clock_mutants.py::test_aspect_ratio_limit_is_qwen_vl_utils_strict_200",
+    ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Eq_LtE", 46, 'if kind <= "qwen2_5_vl":'):
+        "tests/test_clock_mutants.py::test_unknown_model_families_are_refused_not_given_qwen2_5_time",
+    ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Eq_LtE", 74, 'if model <= "qwen2_5_vl":'):
+        "tests/test_clock_mutants.py::test_unknown_model_families_are_refused_not_given_qwen2_5_time",
+    ("videorl/video/qwen.py", "core/NumberReplacer", 63, "indices = [round( 1001 * t) for t in meta.model_times()]"):
+        "tests/test_clock_mutants.py::test_qwen3_vl_metadata_of_a_variable_rate_video_is_a_millisecond_clock",
+    ("videorl/video/qwen.py", "core/AddNot", 151, "if not types is None and args:"):
+        "tests/test_clock_mutants.py::test_text_position_wrapper_also_fixes_positional_calls",
+}
+
+
+def annotate(data: dict) -> int:
+    """Mark every stored survivor with the current :data:`EQUIVALENT` reason or the :data:`KILLED_SINCE`
+    test; return the open survivors (neither)."""
+    total = 0
+    for module, res in data.get("modules", {}).items():
+        for s in res["survivors"]:
+            key = (module, s["operator"], s["line"], s["mutant_line"])
+            s["equivalent"] = EQUIVALENT.get(key)
+            s["killed_since_by"] = KILLED_SINCE.get(key)
+        res["open_survivors"] = sum(1 for s in res["survivors"] if not (s["equivalent"] or s["killed_since_by"]))
+        total += res["open_survivors"]
+    data.update(benchmark="mutation.py", machine=MACHINE, rows=_rows(data))
+    data["date"] = max((r["date"] for r in data["modules"].values()), default=datetime.date.today().isoformat())
+    return total
+
+
+def _rows(data: dict) -> list[dict]:
+    """README rows (benchmarks/render_readme.py), one per module run."""
+    rows = []
+    for module, res in sorted(data["modules"].items()):
+        c = res["counts"]
+        eq = sum(1 for s in res["survivors"] if s["equivalent"])
+        since = sum(1 for s in res["survivors"] if s["killed_since_by"])
+        ran = c["killed"] + c["survived"] + c["incompetent"]
+        rows.append({"what": f"cosmic-ray on `{module}` ({', '.join(res['tests'])})",
+                     "result": f"{ran} mutants run: {c['killed']} killed, {c['survived']} survived ({eq} equivalent, "
+                               f"{since} killed since by new tests), {res['open_survivors']} open"
+                               + (f"; {c['not run']} not run (stopped at the time limit)" if c["not run"] else "")
+                               + f"; {c['skipped']} of excluded operators skipped",
+                     "target": "0 open survivors",
+                     "metrics": {"run": ran, "killed": c["killed"], "survived": c["survived"], "equivalent": eq,
+                                 "killed_since": since, "open": res["open_survivors"], "not_run": c["not run"]}})
+    return rows
+
+
+# Operators left out by default (``--all-operators`` keeps them): bit, shift, power and modulo replacements of
+# arithmetic (each arithmetic operator still gets +/-, *, / and // swaps), and ``is`` / ``is not`` swaps of
+# comparisons. They multiply the count about threefold and nearly always crash, so they find nothing here.
+EXCLUDED_OPERATORS = [
+    r"core/ReplaceBinaryOperator_\w+_(Pow|Mod|RShift|LShift|BitOr|BitAnd|BitXor)$",
+    r"core/ReplaceBinaryOperator_(Pow|Mod|RShift|LShift|BitOr|BitAnd|BitXor)_\w+$",
+    r"core/ReplaceComparisonOperator_\w+_(Is|IsNot)$",
+    r"core/ReplaceUnaryOperator_\w+_(Invert|Not)$",
+]
+
+
+def scratch_copy(dest: Path) -> None:
+    """The checkout's tracked and untracked (not ignored) files, copied to ``dest``."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           check=True, capture_output=True).stdout.decode().split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+
+
+def config(module: str, tests: list[str], timeout: float, exclude: list[str]) -> str:
+    test_cmd = f"{sys.executable} -m pytest -x -q -p no:xdist -p no:cacheprovider {' '.join(tests)}"
+    return (f'[cosmic-ray]\nmodule-path = "{module}"\ntimeout = {timeout}\nexcluded-modules = []\n'
+            f'test-command = "{test_cmd}"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
+            f'[cosmic-ray.filters.operators-filter]\nexclude-operators = {json.dumps(exclude)}\n')
+
+
+def run_module(work: Path, module: str, timeout: float, exclude: list[str], budget: float | None) -> dict:
+    """cosmic-ray over one module in the scratch copy; the counts and every survivor. ``budget`` (seconds)
+    stops ``exec`` early: the mutants not reached count as "not run" and the entry is marked partial."""
+    tests = MODULES[module]
+    cfg = work / "cosmic-ray.toml"
+    cfg.write_text(config(module, tests, timeout, exclude))
+    session = work / f"{Path(module).stem}.sqlite"
+    session.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(work), "OMP_NUM_THREADS": "1"}
+    start = time.perf_counter()
+    subprocess.run(["cosmic-ray", "init", str(cfg), str(session)], cwd=work, env=env, check=True)
+    if exclude:  # marks the excluded operators' mutants as skipped
+        subprocess.run(["cr-filter-operators", str(session), str(cfg)], cwd=work, env=env, check=True)
+    partial = False
+    proc = subprocess.Popen(["cosmic-ray", "exec", str(cfg), str(session)], cwd=work, env=env,
+                            start_new_session=True)
+    try:
+        proc.wait(timeout=budget)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+        partial = True
+    if proc.returncode and not partial:
+        raise subprocess.CalledProcessError(proc.returncode, "cosmic-ray exec")
+    dump = subprocess.run(["cosmic-ray", "dump", str(session)], cwd=work, env=env, check=True,
+                          capture_output=True, text=True).stdout
+    counts = {"killed": 0, "survived": 0, "incompetent": 0, "skipped": 0, "not run": 0}
+    survivors = []
+    for line in dump.splitlines():
+        item, result = json.loads(line)
+        outcome = (result or {}).get("test_outcome") or "not run"
+        if (result or {}).get("worker_outcome") == "skipped":
+            outcome = "skipped"
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome != "survived":
+            continue
+        mut = item["mutations"][0]
+        diff = (result or {}).get("diff") or ""
+        plus = next((d[1:].strip() for d in diff.splitlines() if d.startswith("+") and not d.startswith("+++")), "")
+        key = (module, mut["operator_name"], mut["start_pos"][0], plus)
+        survivors.append({"operator": mut["operator_name"], "occurrence": mut["occurrence"],
+                          "line": mut["start_pos"][0], "mutant_line": plus, "diff": diff,
+                          "equivalent": EQUIVALENT.get(key)})
+    return {"tests": tests, "counts": counts, "total": sum(counts.values()), "partial": partial,
+            "excluded_operators": exclude,
+            "seconds": round(time.perf_counter() - start, 1), "survivors": survivors,
+            "open_survivors": None}  # set by annotate()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--modules", nargs="+", default=list(MODULES), choices=list(MODULES), metavar="MODULE",
+                   type=lambda m: m if m.startswith("videorl/") else f"videorl/{m}",
+                   help=f"modules to mutate (default: all): {', '.join(MODULES)}")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per test run (over it: killed)")
+    p.add_argument("--out", type=Path, default=RESULT)
+    p.add_argument("--all-operators", action="store_true", help="keep the operators EXCLUDED_OPERATORS leaves out")
+    p.add_argument("--annotate-only", action="store_true",
+                   help="only re-mark the stored survivors with the current EQUIVALENT list and rewrite --out")
+    p.add_argument("--minutes", type=float, default=None,
+                   help="stop each module after this many minutes (the rest: 'not run', the entry partial)")
+    args = p.parse_args()
+    data = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    data.setdefault("modules", {})
+    if args.annotate_only:
+        open_total = annotate(data)
+        _write(args.out, data)
+        print(f"open survivors: {open_total}")
+        return 1 if open_total else 0
+    if shutil.which("cosmic-ray") is None:
+        p.error('cosmic-ray is not installed: pip install "cosmic-ray>=8.4"')
+    with tempfile.TemporaryDirectory(prefix="videorl-mutation-") as tmp:
+        work = Path(tmp)
+        scratch_copy(work)
+        for module in args.modules:
+            print(f"{module}: mutating, tests {' '.join(MODULES[module])}", flush=True)
+            res = run_module(work, module, args.timeout, [] if args.all_operators else EXCLUDED_OPERATORS,
+                             None if args.minutes is None else args.minutes * 60)
+            res["date"] = datetime.date.today().isoformat()
+            data["modules"][module] = res
+            annotate(data)
+            print(f"{module}: {res['total']} mutants, {res['counts']}, {res['open_survivors']} open survivor(s), "
+                  f"{res['seconds']:.0f} s", flush=True)
+            for s in res["survivors"]:
+                print(f"  line {s['line']} {s['operator']}: {s['mutant_line']}"
+                      + (f"  [equivalent: {s['equivalent']}]" if s["equivalent"] else "")
+                      + (f"  [killed since by {s['killed_since_by']}]" if s["killed_since_by"] else ""), flush=True)
+            data.update({"tool": "cosmic-ray " + _version(), "script": "benchmarks/mutation.py",
+                         "not_run": sorted(set(MODULES) - set(data["modules"]))})
+            _write(args.out, data)
+    open_total = annotate(data)
+    print(f"open survivors over the modules run: {open_total}; not run: {data.get('not_run')}")
+    return 1 if open_total else 0
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = path.with_suffix(".json.tmp")
+    tmp_out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    tmp_out.replace(path)
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("cosmic-ray")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
