@@ -15,10 +15,18 @@ frames:
 - a video that fails to decode (missing file, corrupt stream, clip outside it) yields its error
   for every request of that video; the others go on.
 
-Worker processes are forked on Linux (they only run PyAV and numpy, never torch or CUDA, so the
-parent's model and thread pools are not touched; memory is shared copy-on-write) and spawned
-elsewhere; ``VIDEORL_DECODE_START=spawn`` forces spawning (a script then needs the usual
-``if __name__ == "__main__":`` guard).
+With a ``prepare`` callable (:class:`videorl.predict.hf.RowInputs`) the workers also run the
+processor: each distinct video is decoded once and ``prepare(frames, meta, payloads)`` turns it into
+one model-ready input per request of that video (``payloads``: the requests' chat texts, in order).
+Each item then carries ``inputs`` (its row's tensors) instead of frames. The tensors come back
+through torch's shared-memory reductions (torch.multiprocessing: the worker moves a tensor's storage
+into shared memory once, the parent maps it; the pixel bytes are never pickled), and the rows of one
+video share one ``pixel_values_videos`` tensor.
+
+Worker processes are forked on Linux (they run PyAV, numpy and, with ``prepare``, the processor's
+CPU torch ops on one thread; never CUDA, so the parent's model is not touched; memory is shared
+copy-on-write) and spawned elsewhere; ``VIDEORL_DECODE_START=spawn`` forces spawning (a script then
+needs the usual ``if __name__ == "__main__":`` guard).
 """
 
 from __future__ import annotations
@@ -89,6 +97,24 @@ def _decode_job(sampling: Sampling, path: str, clip: tuple[float, float] | None)
     return frames, meta, time.perf_counter() - t0
 
 
+def _prepare_job(sampling: Sampling, prepare: Any, path: str, clip: tuple[float, float] | None,
+                 payloads: list[Any]) -> tuple[list[Any], Any, float, float]:
+    """Decode one video, then ``prepare`` it into one input per payload: ``(inputs, meta, decode s, prepare s)``."""
+    frames, meta, secs = _decode_job(sampling, path, clip)
+    t0 = time.perf_counter()
+    inputs = prepare(frames, meta, payloads)
+    return inputs, meta, secs, time.perf_counter() - t0
+
+
+def _init_worker() -> None:
+    """Decode workers: one torch thread each (the model's process keeps its own), if torch is there."""
+    if "torch" in sys.modules:
+        import torch
+        import torch.multiprocessing  # noqa: F401  (registers the shared-memory tensor reductions)
+
+        torch.set_num_threads(1)
+
+
 def video_key(path: str, clip: Sequence[float] | None) -> Key:
     """The identity of one decode: the file and the clip."""
     return (os.fspath(path), None if clip is None else (float(clip[0]), float(clip[1])))
@@ -103,13 +129,17 @@ class Decoded:
     meta: Any = None
     error: BaseException | None = None
     seconds: float = 0.0
+    inputs: Any = None
+    """With ``prepare``: this item's model-ready input (frames is then None)."""
+    prepare_seconds: float = 0.0
 
 
 class FramePrefetcher:
     """Yield :class:`Decoded` for ``keys`` in order, decoding each distinct key once (module docstring)."""
 
     def __init__(self, sampling: Sampling, keys: Sequence[Key], *, workers: int = 1, ahead: int = 8,
-                 errors: tuple[type[BaseException], ...] = (Exception,)):
+                 errors: tuple[type[BaseException], ...] = (Exception,), prepare: Any = None,
+                 payloads: Sequence[Any] | None = None):
         if workers < 0:
             raise ValueError(f"workers must be >= 0, got {workers}")
         if ahead < 1:
@@ -119,6 +149,12 @@ class FramePrefetcher:
         self.workers = workers
         self.ahead = ahead
         self.errors = errors
+        self.prepare = prepare
+        self.payloads = None if payloads is None else list(payloads)
+        if prepare is not None and (self.payloads is None or len(self.payloads) != len(self.keys)):
+            raise ValueError("prepare needs one payload per key")
+        self.prepare_seconds = 0.0
+        """Processor time summed over videos (in the workers when ``workers > 0``)."""
         self.decodes = 0
         """Distinct decodes started so far (one per distinct key)."""
         self.decode_seconds = 0.0
@@ -129,16 +165,20 @@ class FramePrefetcher:
     def __iter__(self) -> Iterator[Decoded]:
         remaining: dict[Key, int] = {}
         order: list[Key] = []
-        for key in self.keys:
+        self._payloads: dict[Key, list[Any]] = {}
+        for n, key in enumerate(self.keys):
             if key not in remaining:
                 order.append(key)
                 remaining[key] = 0
+                self._payloads[key] = []
             remaining[key] += 1
+            if self.payloads is not None:
+                self._payloads[key].append(self.payloads[n])
         if self.workers == 0:
             yield from self._inline(remaining)
             return
         ctx = multiprocessing.get_context(start_method())
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_worker)
         pending: dict[Key, Future] = {}
         done: dict[Key, Decoded] = {}
         queue = deque(order)
@@ -146,19 +186,17 @@ class FramePrefetcher:
             for i, key in enumerate(self.keys):
                 while queue and len(pending) + len(done) < self.ahead:
                     nxt = queue.popleft()
-                    pending[nxt] = pool.submit(_decode_job, self.sampling, nxt[0], nxt[1])
+                    pending[nxt] = self._submit(pool, nxt)
                     self.decodes += 1
                 if key not in done:
                     if key not in pending:  # the window is held by videos still in use: this one next
                         queue.remove(key)
-                        pending[key] = pool.submit(_decode_job, self.sampling, key[0], key[1])
+                        pending[key] = self._submit(pool, key)
                         self.decodes += 1
                     t0 = time.perf_counter()
                     done[key] = self._result(pending.pop(key))
                     self.wait_seconds += time.perf_counter() - t0
-                first = done[key]
-                yield Decoded(i, first.frames, first.meta, first.error, first.seconds)
-                first.seconds = 0.0  # shared decodes are counted once
+                yield self._item(i, done[key], remaining[key])
                 remaining[key] -= 1
                 if remaining[key] == 0:
                     del done[key]
@@ -167,13 +205,38 @@ class FramePrefetcher:
                 fut.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def _submit(self, pool: ProcessPoolExecutor, key: Key) -> Future:
+        if self.prepare is None:
+            return pool.submit(_decode_job, self.sampling, key[0], key[1])
+        return pool.submit(_prepare_job, self.sampling, self.prepare, key[0], key[1], self._payloads[key])
+
+    def _run(self, key: Key) -> tuple[Any, Any, float, float]:
+        if self.prepare is None:
+            return (*_decode_job(self.sampling, key[0], key[1]), 0.0)
+        return _prepare_job(self.sampling, self.prepare, key[0], key[1], self._payloads[key])
+
+    def _item(self, i: int, first: Decoded, left: int) -> Decoded:
+        """The item for the next request of ``first``'s video (``left`` requests of it still to hand out)."""
+        inputs = None
+        if first.inputs is not None:
+            inputs = first.inputs[len(first.inputs) - left]
+        out = Decoded(i, first.frames, first.meta, first.error, first.seconds, inputs, first.prepare_seconds)
+        first.seconds = first.prepare_seconds = 0.0  # shared decodes are counted once
+        return out
+
+    def _decoded(self, frames: Any, meta: Any, secs: float, prep: float) -> Decoded:
+        self.decode_seconds += secs
+        self.prepare_seconds += prep
+        if self.prepare is None:
+            return Decoded(-1, frames, meta, None, secs)
+        return Decoded(-1, None, meta, None, secs, inputs=frames, prepare_seconds=prep)
+
     def _result(self, fut: Future) -> Decoded:
         try:
-            frames, meta, secs = fut.result()
+            out = fut.result()
         except self.errors as err:
             return Decoded(-1, error=err)
-        self.decode_seconds += secs
-        return Decoded(-1, frames, meta, None, secs)
+        return self._decoded(*out) if len(out) == 4 else self._decoded(*out, 0.0)
 
     def _inline(self, remaining: dict[Key, int]) -> Iterator[Decoded]:
         done: dict[Key, Decoded] = {}
@@ -181,16 +244,12 @@ class FramePrefetcher:
             if key not in done:
                 t0 = time.perf_counter()
                 try:
-                    frames, meta, secs = _decode_job(self.sampling, key[0], key[1])
-                    done[key] = Decoded(-1, frames, meta, None, secs)
-                    self.decode_seconds += secs
+                    done[key] = self._decoded(*self._run(key))
                 except self.errors as err:
                     done[key] = Decoded(-1, error=err)
                 self.decodes += 1
                 self.wait_seconds += time.perf_counter() - t0
-            first = done[key]
-            yield Decoded(i, first.frames, first.meta, first.error, first.seconds)
-            first.seconds = 0.0
+            yield self._item(i, done[key], remaining[key])
             remaining[key] -= 1
             if remaining[key] == 0:
                 del done[key]

@@ -15,6 +15,17 @@ trick (``argmax(logits / T + G)``, ``G`` standard Gumbel noise from the row's ow
 is an exact draw from ``softmax(logits / T)``. A row's draw therefore depends on its own seed and
 not on which rows share its batch: batch size, worker count and Ray sharding do not change the
 output. ``top_p`` / ``top_k`` are not supported.
+
+Processor in the decode workers (:class:`RowInputs`, :func:`collate`): a worker decodes a video,
+runs the processor on it **once** (with its first request's chat text), and builds every other
+request's prompt ids by tokenising that request's own text after the video and putting it in place
+of the first request's (the video block, and the system text before it, are the same for every
+request of a video; the text after ``<|vision_end|>`` is tokenised on its own, since special tokens
+split the text). A check falls back to the full processor for a row when the splice would not be
+exact (another prefix, vision tokens in the query, an unknown per-token key). The model loop then only
+pads on the left (:func:`collate`: the tokenizer's pad id, mask 0), concatenates the video tensors in
+row order, moves the batch to the device and generates: the same tensors the processor gives for the
+whole batch (tested: identical ids, pixels and greedy tokens; logits within 1e-5).
 """
 
 from __future__ import annotations
@@ -99,21 +110,121 @@ class QwenFront:
         return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
 
+_PROCESSORS: dict[str, Any] = {}
+"""Processors by checkpoint, registered by the engine before the workers fork (spawned workers load)."""
+
+_SEQ_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids")
+
+
+class RowInputs:
+    """Picklable ``prepare`` for :class:`~videorl.predict.decode.FramePrefetcher`: one video's frames
+    and its requests' chat texts in, one model-ready row per text out (module docstring).
+
+    A row is a dict of CPU tensors: ``input_ids``, ``attention_mask`` and ``mm_token_type_ids`` (1-D,
+    the row's own length) and the video's ``pixel_values_videos``, ``video_grid_thw`` (and Qwen2.5-VL's
+    ``second_per_grid_ts``), shared by the rows of one video."""
+
+    def __init__(self, pretrained: str, family: str):
+        self.pretrained, self.family = str(pretrained), family
+        self.spliced = 0
+        """Rows built by the splice (rather than a full processor call), in this process."""
+
+    def processor(self) -> Any:
+        proc = _PROCESSORS.get(self.pretrained)
+        if proc is None:  # a spawned worker
+            from transformers import AutoProcessor
+
+            proc = _PROCESSORS[self.pretrained] = AutoProcessor.from_pretrained(self.pretrained)
+        return proc
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"pretrained": self.pretrained, "family": self.family, "spliced": 0}
+
+    def _full(self, text: str, video: tuple[Any, Any]) -> dict[str, Any]:
+        from videorl.video.qwen import processor_video_kwargs
+
+        out = self.processor()(text=[text], return_tensors="pt", **processor_video_kwargs([video], self.family))
+        return {k: (v[0] if k in _SEQ_KEYS else v) for k, v in out.items()}
+
+    def __call__(self, frames: Any, meta: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
+        import torch
+
+        first = self._full(texts[0], (frames, meta))
+        rows = [first]
+        if len(texts) == 1:
+            return rows
+        tok = self.processor().tokenizer
+        vision = {tok.convert_tokens_to_ids(t) for t in ("<|vision_start|>", "<|vision_end|>", "<|video_pad|>",
+                                                         "<|image_pad|>")}
+        end_id = tok.convert_tokens_to_ids("<|vision_end|>")
+
+        def split(ids: list[int]) -> tuple[list[int], list[int]] | None:
+            ends = [n for n, t in enumerate(ids) if t == end_id]
+            return None if not ends else (ids[:ends[-1] + 1], ids[ends[-1] + 1:])
+
+        ids0 = first["input_ids"].tolist()
+        parts0 = split(tok(texts[0])["input_ids"])
+        ok0 = (parts0 is not None and set(first) <= set(_SEQ_KEYS) | {"pixel_values_videos", "video_grid_thw",
+                                                                        "second_per_grid_ts"}
+               and len(parts0[1]) < len(ids0) and ids0[len(ids0) - len(parts0[1]):] == parts0[1])
+        head = len(ids0) - len(parts0[1]) if ok0 else 0
+        for text in texts[1:]:
+            parts = split(tok(text)["input_ids"]) if ok0 else None
+            if parts is None or parts[0] != parts0[0] or vision & set(parts[1]):
+                rows.append(self._full(text, (frames, meta)))
+                continue
+            tail = torch.tensor(parts[1], dtype=first["input_ids"].dtype)
+            row = dict(first)  # the video's tensors are shared
+            row["input_ids"] = torch.cat([first["input_ids"][:head], tail])
+            row["attention_mask"] = torch.ones_like(row["input_ids"], dtype=first["attention_mask"].dtype)
+            if "mm_token_type_ids" in first:
+                row["mm_token_type_ids"] = torch.cat([first["mm_token_type_ids"][:head], torch.zeros_like(tail)])
+            rows.append(row)
+            self.spliced += 1
+        return rows
+
+
+def collate(rows: Sequence[dict[str, Any]], pad_id: int) -> Any:
+    """One batch of :class:`RowInputs` rows: per-token keys padded on the left (``pad_id`` for the ids,
+    0 for the rest), video tensors concatenated in row order; as a ``BatchFeature``."""
+    import torch
+    from transformers import BatchFeature
+
+    width = max(int(r["input_ids"].shape[0]) for r in rows)
+    out: dict[str, Any] = {}
+    for key in rows[0]:
+        if key in _SEQ_KEYS:
+            fill = pad_id if key == "input_ids" else 0
+            out[key] = torch.stack([torch.nn.functional.pad(r[key], (width - r[key].shape[0], 0), value=fill)
+                                    for r in rows])
+        else:
+            out[key] = torch.cat([r[key] for r in rows])
+    return BatchFeature(out)
+
+
 class QwenEngine(QwenFront):
     """A Qwen2.5-VL / Qwen3-VL checkpoint ready for batched, time-exact generation."""
 
     def __init__(self, pretrained: str, *, device: str = "cpu", dtype: str = "auto",
-                 attn_implementation: str | None = None):
+                 attn_implementation: str | None = None, random_weights: bool = False):
+        """``random_weights``: build the model from ``pretrained``'s ``config.json`` with random weights,
+        directly on ``device`` in ``dtype`` (:mod:`videorl.testing.qwen_configs`: 7B/8B layouts, no download)."""
         import torch
-        from transformers import AutoModelForImageTextToText, AutoProcessor
+        from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
 
         self.pretrained = str(pretrained)
         self.device = torch.device(device)
         self._init_front(AutoProcessor.from_pretrained(self.pretrained))
         self.processor.tokenizer.padding_side = "left"
         extra = {"attn_implementation": attn_implementation} if attn_implementation else {}
-        self.model = AutoModelForImageTextToText.from_pretrained(
-            self.pretrained, dtype=resolve_dtype(dtype, self.device), **extra)
+        if random_weights:
+            torch.manual_seed(0)
+            with torch.device(self.device):
+                self.model = AutoModelForImageTextToText.from_config(
+                    AutoConfig.from_pretrained(self.pretrained), dtype=resolve_dtype(dtype, self.device), **extra)
+        else:
+            self.model = AutoModelForImageTextToText.from_pretrained(
+                self.pretrained, dtype=resolve_dtype(dtype, self.device), **extra)
         self.model.to(self.device).eval()
         self.family = family_of(self.model.config.model_type)
         from videorl.video.qwen import restore_text_positions_after_vision
@@ -127,6 +238,15 @@ class QwenEngine(QwenFront):
         batch = self.processor(text=list(texts), padding=True, return_tensors="pt",
                                **processor_video_kwargs(list(videos), self.family))
         return batch.to(self.device)
+
+    def row_inputs(self) -> RowInputs:
+        """The ``prepare`` the decode workers run for this engine (its processor, registered for forks)."""
+        _PROCESSORS[self.pretrained] = self.processor
+        return RowInputs(self.pretrained, self.family)
+
+    def collate(self, rows: Sequence[dict[str, Any]]) -> Any:
+        """Worker-made rows -> one padded batch on the model's device (:func:`collate`)."""
+        return collate(rows, int(self.processor.tokenizer.pad_token_id)).to(self.device)
 
     def generate(self, inputs: Any, *, max_new_tokens: int, temperature: float = 0.0,
                  seeds: Sequence[int] | None = None) -> list[str]:

@@ -64,6 +64,8 @@ class Timings:
     """Time the model loop waited for frames."""
     processor: float = 0.0
     generate: float = 0.0
+    prepare: float = 0.0
+    """Processor time in the decode workers (``in_workers``); ``processor`` is then the loop's padding."""
     decodes: int = 0
     rows: int = 0
     batches: int = 0
@@ -90,7 +92,7 @@ class Timings:
 
     def to_dict(self) -> dict[str, Any]:
         return {"wall_s": self.wall, "decode_s": self.decode, "wait_s": self.wait, "processor_s": self.processor,
-                "generate_s": self.generate, "idle_fraction": self.idle_fraction, "first_wait_s": self.first_wait,
+                "prepare_s": self.prepare, "generate_s": self.generate, "idle_fraction": self.idle_fraction, "first_wait_s": self.first_wait,
                 "wait_fraction": self.wait_fraction, "decodes": self.decodes,
                 "rows": self.rows, "batches": self.batches,
                 "events": [[k, round(a, 6), round(b, 6)] for k, a, b in self.events]}
@@ -100,14 +102,16 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
                   ahead: int | None = None, system_prompt: str | None = None,
                   inputs_fn: Callable[[list[GenJob], list[tuple[Any, Any]]], Any] | None = None,
                   progress: bool = True, desc: str = "predict",
-                  on_results: Callable[[list[GenResult]], None] | None = None) -> tuple[list[GenResult], Timings]:
+                  on_results: Callable[[list[GenResult]], None] | None = None,
+                  in_workers: bool | None = None) -> tuple[list[GenResult], Timings]:
     """Run every job (module docstring); return results in job order and the run's :class:`Timings`.
 
     ``inputs_fn(jobs, videos)`` builds a batch's model inputs (default: the engine's chat
     template with ``system_prompt``, then its padded processor call). ``on_results(results)`` is
     called with each batch's results as soon as it is generated (and with each failed job), in
     processing order: ``videorl predict`` appends them to its output there, so a kill loses at most
-    the batch in flight."""
+    the batch in flight. ``in_workers`` (default: when ``workers > 0`` and no ``inputs_fn``): the
+    decode workers run the processor too and the loop only pads (:class:`~videorl.predict.hf.RowInputs`)."""
     from tqdm import tqdm
 
     if batch_size < 1:
@@ -117,8 +121,12 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
     order = sorted(range(len(jobs)), key=lambda i: (jobs[i].max_new_tokens, jobs[i].temperature,
                                                     str(video_key(jobs[i].video, jobs[i].clip))))
     keys = [video_key(jobs[i].video, jobs[i].clip) for i in order]
+    prep: dict[str, Any] = {}
+    if workers > 0 and inputs_fn is None if in_workers is None else in_workers:  # processor in the workers
+        prep = {"prepare": engine.row_inputs(),
+                "payloads": [engine.chat_text(jobs[i].prompt, system_prompt) for i in order]}
     prefetch = FramePrefetcher(sampling, keys, workers=workers, ahead=ahead or max(2 * batch_size, 2),
-                               errors=sample_errors())
+                               errors=sample_errors(), **prep)
     t_start = time.perf_counter()
     batch: list[tuple[int, Any, Any]] = []
     bar = tqdm(total=len(jobs), desc=desc, unit=" rows", disable=None if progress else True)
@@ -129,7 +137,9 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
         first = jobs[rows[0][0]]
         t0 = time.perf_counter()
         videos = [(frames, meta) for _, frames, meta in rows]
-        if inputs_fn is not None:
+        if isinstance(rows[0][1], dict):  # model-ready rows from the workers: pad and move only
+            inputs = engine.collate([frames for _, frames, _ in rows])
+        elif inputs_fn is not None:
             inputs = inputs_fn([jobs[i] for i, _, _ in rows], videos)
         else:
             inputs = engine.inputs([engine.chat_text(jobs[i].prompt, system_prompt) for i, _, _ in rows], videos)
@@ -165,7 +175,7 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
             if batch and (jobs[batch[0][0]].max_new_tokens, jobs[batch[0][0]].temperature) != \
                     (jobs[i].max_new_tokens, jobs[i].temperature):
                 flush()
-            batch.append((i, item.frames, item.meta))
+            batch.append((i, item.frames if item.inputs is None else item.inputs, item.meta))
             if len(batch) >= batch_size:
                 flush()
         t_wait = time.perf_counter()
@@ -174,6 +184,7 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
     bar.close()
     timings.wall = time.perf_counter() - t_start
     timings.decode, timings.wait, timings.decodes = prefetch.decode_seconds, prefetch.wait_seconds, prefetch.decodes
+    timings.prepare = prefetch.prepare_seconds
     timings.rows = len(jobs)
     log.info("videorl predict: %d rows, %d decodes, %d batches in %.1f s (generate %.1f s, model idle %.0f%%)",
              len(jobs), timings.decodes, timings.batches, timings.wall, timings.generate,

@@ -27,7 +27,9 @@ a GPU), ``decode_workers`` (1: video decode in a worker process ahead of the mod
 Batching (:mod:`videorl.predict.run`, the loop ``videorl predict`` runs): requests are ordered by
 video so a video shared by several queries is decoded once, decoded ahead of the model by
 ``decode_workers`` processes, padded on the left and generated ``batch_size`` at a time; answers go
-back in lmms-eval's order. Batch-8 greedy tokens equal batch 1 (tested). Sampling
+back in lmms-eval's order. With ``decode_workers > 0`` the workers also run the processor (the chat
+template with one video then the context) and hand back model-ready tensors in shared memory; the
+model loop only pads and generates. Batch-8 greedy tokens equal batch 1 (tested). Sampling
 (``do_sample`` with a temperature) is seeded per document, so it does not depend on the batch.
 """
 
@@ -91,7 +93,8 @@ class VideorlQwen(RequestLoop, lmms):
         from videorl.predict.run import generate_jobs
 
         jobs = request_jobs(self, requests)
-        results, _ = generate_jobs(self.engine, self.sampling, jobs, inputs_fn=self.batch_inputs,
+        # the decode workers run the processor too (decode_workers > 0); inline decode keeps it in the loop
+        results, _ = generate_jobs(self.engine, self.sampling, jobs, system_prompt=self.system_prompt,
                                    batch_size=self.batch_size, workers=self.decode_workers,
                                    progress=getattr(self, "_rank", 0) == 0, desc=f"{type(self).__name__} responding")
         return request_answers(self, requests, results)
