@@ -185,7 +185,9 @@ def test_retries_run_until_the_deadline_and_respect_retry_after_past_it():
     with JudgeServer(script=["500"] * 1000) as srv:  # a long back-off is cut so one last attempt fits the deadline
         t0 = time.monotonic()
         (r,), st = client(srv, max_retries=None, deadline=1.0, backoff=0.4, max_backoff=5.0).complete([msgs("x")])
-        assert r.error == "deadline" and 0.9 < time.monotonic() - t0 < 2.0
+        # the last wait ends at deadline - min(timeout, left / 2): the final attempt starts in the window's
+        # second half, and a quick 500 returns before the deadline (how long before depends on the jitter)
+        assert r.error == "deadline" and 0.5 < time.monotonic() - t0 < 2.0
         assert st.attempts == srv.received >= 3
 
 

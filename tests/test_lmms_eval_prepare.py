@@ -206,7 +206,10 @@ def test_tiny_qwen3_vl_prompt_times_through_lmms_eval(prepared, tmp_path, monkey
 
     monkeypatch.setattr(VideorlQwen, "batch_inputs", spy)
     model = build_tiny_qwen3_vl(tmp_path / "q3")
-    out = simple_evaluate(model="videorl_qwen3_vl", model_args=f"pretrained={model},max_new_tokens=4,max_pixels=12544",
+    # decode_workers=0: the processor runs in the loop, where the spy reads each request's prompt (the workers'
+    # path builds the same tensors: tests/test_predict_workers.py)
+    out = simple_evaluate(model="videorl_qwen3_vl",
+                          model_args=f"pretrained={model},max_new_tokens=4,max_pixels=12544,decode_workers=0",
                           tasks=["temporal_grounding_charades", "videorl_synthetic_grounding"],
                           task_manager=TaskManager(verbosity="WARNING"), verbosity="WARNING")
     assert out["n-samples"]["temporal_grounding_charades"]["effective"] == 3

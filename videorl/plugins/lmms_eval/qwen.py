@@ -93,8 +93,10 @@ class VideorlQwen(RequestLoop, lmms):
         from videorl.predict.run import generate_jobs
 
         jobs = request_jobs(self, requests)
-        # the decode workers run the processor too (decode_workers > 0); inline decode keeps it in the loop
-        results, _ = generate_jobs(self.engine, self.sampling, jobs, system_prompt=self.system_prompt,
+        # the decode workers run the processor too (decode_workers > 0); inline decode (decode_workers=0)
+        # keeps it in the loop, through batch_inputs
+        inline = None if self.decode_workers else self.batch_inputs
+        results, _ = generate_jobs(self.engine, self.sampling, jobs, system_prompt=self.system_prompt, inputs_fn=inline,
                                    batch_size=self.batch_size, workers=self.decode_workers,
                                    progress=getattr(self, "_rank", 0) == 0, desc=f"{type(self).__name__} responding")
         return request_answers(self, requests, results)
