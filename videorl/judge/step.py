@@ -14,10 +14,8 @@ module is imported by the reward base class).
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -48,16 +46,21 @@ def current_step() -> Step | None:
     return _CURRENT.get()
 
 
-@contextlib.contextmanager
-def judge_step() -> Iterator[Step]:
-    """Open a step (or join the one already open)."""
-    step = _CURRENT.get()
-    if step is not None:
-        yield step
-        return
-    step = Step()
-    token = _CURRENT.set(step)
-    try:
-        yield step
-    finally:
-        _CURRENT.reset(token)
+class judge_step:  # noqa: N801 - used like a function: ``with judge_step() as step``
+    """Open a step (or join the one already open). A class, not a generator: every reward call enters
+    one, so joining must cost no more than a context-variable read (bench_rewards)."""
+
+    __slots__ = ("_step", "_token")
+
+    def __enter__(self) -> Step:
+        step = _CURRENT.get()
+        if step is not None:
+            self._token = None
+            return step
+        self._step = Step()
+        self._token = _CURRENT.set(self._step)
+        return self._step
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _CURRENT.reset(self._token)

@@ -11,6 +11,8 @@ characters and would shift every later slice; and U+212A KELVIN SIGN lowers to a
 
 from __future__ import annotations
 
+import functools
+
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # The only non-ASCII characters whose lower-case form holds an ASCII character (checked over all of
 # Unicode by tests/test_parse_tags_unicode.py for the running Python).
@@ -41,8 +43,14 @@ def extract_tag(text: str, tag: str) -> str | None:
     return _extract(text, fold(text), tag)
 
 
+@functools.lru_cache(maxsize=64)
+def _pair(tag: str) -> tuple[str, str]:
+    t = fold(tag)
+    return f"<{t}>", f"</{t}>"
+
+
 def _extract(text: str, low: str, tag: str) -> str | None:
-    open_t, close_t = f"<{fold(tag)}>", f"</{fold(tag)}>"
+    open_t, close_t = _pair(tag)
     i = low.find(open_t)
     if i < 0:
         return None
