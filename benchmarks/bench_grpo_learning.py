@@ -5,14 +5,16 @@ Task (:mod:`videorl.testing.grpo_task`): "Which colour is the block in the video
 the same text, and videos of one colour are identical in every pixel). The answer is in the frames and
 nowhere else: a text-only policy is right half of the time at best.
 
-Model: the tiny random Qwen2.5-VL of :mod:`videorl.testing.tiny_qwen` (seeded) with a prior toward the
-two answer letters (:func:`~videorl.testing.grpo_task.prime_answer_tokens`: the same boost to ``A`` and
-``B``, computed from one prompt, so it makes completions *name an option* without telling which; it
-is the stand-in for the methods' format SFT stage and teaches no answer). Reward: the ``default_mcq``
-preset as it ships (0.9 accuracy + 0.1 lenient format) through :class:`videorl.plugins.trl.VideoRLReward`.
-Trainer: :class:`videorl.plugins.trl_video.VideoGRPOTrainer`, 8 generations per prompt, Video-R2's
-sampling (temperature 0.9, top_p 1.0, top_k 50, beta 0.04); frames 56 x 56 at 2 fps (4 frames, 8 video
-tokens); 3 completion tokens.
+Model: the tiny random Qwen2.5-VL of :mod:`videorl.testing.tiny_qwen` (seeded), after a format SFT warm-up
+(:func:`~videorl.testing.grpo_task.format_warmup`, 80 full-batch AdamW steps): every prompt, with its own
+video, is trained toward *both* completions ``A<|im_end|>`` and ``B<|im_end|>`` with equal weight, whose
+optimum is p(A) = p(B) = 1/2 for every video. It teaches the answer format (the letter mass goes to about
+0.99) and, by construction, no answer (|p(A) - p(B)| about 0.001 at its end); the methods' two stages, SFT
+for the format and RL for the answer. Reward: the ``default_mcq`` preset as it ships (0.9 accuracy + 0.1
+lenient format) through :class:`videorl.plugins.trl.VideoRLReward`. Trainer:
+:class:`videorl.plugins.trl_video.VideoGRPOTrainer`, 8 generations per prompt, 16 completions per step,
+Video-R2's sampling (temperature 0.9, top_p 1.0, top_k 50, beta 0.04), lr 1e-3 constant, 80 steps; frames
+56 x 56 at 2 fps (4 frames, 8 video tokens), vision tower frozen; 3 completion tokens.
 
 Three runs per seed, identical but for one thing each (same initial weights, same batches):
 
@@ -27,7 +29,7 @@ those. Goal: sighted accuracy among answered completions from chance (0.5) to >=
 ``--window`` steps, and >= 0.3 above the blind run, on every seed. Writes
 ``benchmarks/results/bench_grpo_learning.json`` and ``.png`` (every curve).
 
-    nice -n 10 python benchmarks/bench_grpo_learning.py [--seeds 0 1 2] [--steps 30] [--lr 5e-3] [--out DIR]
+    nice -n 10 python benchmarks/bench_grpo_learning.py [--seeds 0 1 2] [--steps 80] [--lr 1e-3] [--out DIR]
     # or one process per run, then one file:
     python benchmarks/bench_grpo_learning.py --runs blind --out DIR_B ...; ... --merge DIR_*/bench_grpo_learning.json
 """
@@ -45,26 +47,28 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 MACHINE = "2-core x86-64 CPU VM, no GPU, Python 3.11"
 RUNS = ("sighted", "blind", "lr=0")
-BOOST = 14.0  # the answer prior: most first completions name an option (which one: no preference)
+WARMUP_LR = 3e-3  # format warm-up (80 full-batch steps: p(letter) ~ 0.99, |p(A) - p(B)| ~ 0.001)
 SAMPLING = {"video_fps": 2.0, "video_min_pixels": 3136, "video_max_pixels": 3136}
 
 
-def primed_model(records: Path, out: Path, seed: int) -> Path:
-    """The tiny random Qwen2.5-VL with the answer prior, saved (TRL loads the reference model from it)."""
+def warmed_model(records: Path, out: Path, seed: int, steps: int) -> tuple[Path, list[dict[str, float]]]:
+    """The tiny random Qwen2.5-VL after the format warm-up (saved: TRL loads the reference model from it),
+    and the warm-up's per-step figures."""
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    from videorl.testing.grpo_task import prime_answer_tokens
+    from videorl.testing.grpo_task import format_warmup
     from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
 
     model_dir = build_tiny_qwen2_5_vl(out / "random", seed=seed)
     processor = AutoProcessor.from_pretrained(model_dir)
     model = AutoModelForImageTextToText.from_pretrained(model_dir)
-    prime_answer_tokens(model, processor, records, boost=BOOST, max_pixels=SAMPLING["video_max_pixels"],
-                        style="direct")
-    model.save_pretrained(out / "primed")
-    processor.save_pretrained(out / "primed")
-    model.generation_config.save_pretrained(out / "primed")
-    return out / "primed"
+    history = format_warmup(model, processor, records, steps=steps, lr=WARMUP_LR, seed=seed,
+                            fps=SAMPLING["video_fps"], min_pixels=SAMPLING["video_min_pixels"],
+                            max_pixels=SAMPLING["video_max_pixels"], style="direct")
+    model.save_pretrained(out / "warm")
+    processor.save_pretrained(out / "warm")
+    model.generation_config.save_pretrained(out / "warm")
+    return out / "warm", history
 
 
 def dataset(records: Path, *, blind: bool):
@@ -198,7 +202,7 @@ def save(args: argparse.Namespace, rows: list[dict], curves: dict, summary: dict
                 "date": datetime.date.today().isoformat(),
                 "settings": {"steps": args.steps, "lr": args.lr, "seeds": args.seeds, "videos": args.videos,
                              "batch": args.batch, "window": args.window, "preset": "default_mcq",
-                             "answer_prior_boost": BOOST, "query": args.query, **SAMPLING},
+                             "warmup_steps": args.warmup_steps, "warmup_lr": WARMUP_LR, "query": args.query, **SAMPLING},
                 "rows": rows, "passed_per_seed": {str(k): v for k, v in ok.items()}, "curves": curves})
     return ok
 
@@ -209,7 +213,7 @@ def merge(args: argparse.Namespace) -> int:
     for path in args.merge:
         data = json.loads(path.read_text())
         settings = data["settings"]
-        for key in ("steps", "lr", "videos", "batch", "window"):
+        for key in ("steps", "lr", "videos", "batch", "window", "warmup_steps"):
             setattr(args, key, settings[key])
         rows += data["rows"]
         curves.update(data["curves"])
@@ -225,11 +229,12 @@ def merge(args: argparse.Namespace) -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--lr", type=float, default=5e-3)
+    p.add_argument("--steps", type=int, default=80)
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--videos", type=int, default=8, help="records (a multiple of 4)")
     p.add_argument("--batch", type=int, default=16, help="completions per step (8 per prompt)")
+    p.add_argument("--warmup-steps", type=int, default=80, help="format warm-up steps before GRPO")
     p.add_argument("--window", type=int, default=10, help="steps pooled at the start and at the end")
     p.add_argument("--runs", nargs="+", default=list(RUNS), choices=RUNS)
     p.add_argument("--query", default="Which colour is the block in the video?",
@@ -243,7 +248,7 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     from videorl.testing.grpo_task import make_colour_task
 
-    curves, seconds, rows = {}, {}, []
+    curves, seconds, rows, warmups = {}, {}, [], {}
     first, last = slice(0, args.window), slice(-args.window, None)
     summary: dict[int, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -251,7 +256,11 @@ def main() -> int:
         records = make_colour_task(tmp_path / "data", n=args.videos, seed=0, size=(64, 48), shuffle_options=False,
                                    fill=True, query=args.query)
         for seed in args.seeds:
-            model_dir = primed_model(records, tmp_path / f"model{seed}", seed)
+            model_dir, warm = warmed_model(records, tmp_path / f"model{seed}", seed, args.warmup_steps)
+            warmups[seed] = warm[-1]
+            print(f"seed {seed} format warm-up, {args.warmup_steps} steps: loss {warm[-1]['loss']:.3f}, "
+                  f"letter mass {warm[-1]['letter_mass']:.3f}, |p(A) - p(B)| {warm[-1]['imbalance']:.4f}",
+                  flush=True)
             for kind in args.runs:
                 name = f"{kind} seed {seed}"
                 start = time.perf_counter()
@@ -278,7 +287,9 @@ def main() -> int:
                                          "answered_share_first": w0["answered_share"],
                                          "answered_share_last": w1["answered_share"],
                                          "reward_first": w0["reward"], "reward_last": w1["reward"],
-                                         "seconds_per_step": seconds[name] / args.steps, "seed": seed}})
+                                         "seconds_per_step": seconds[name] / args.steps, "seed": seed,
+                                         "warmup_letter_mass": warmups[seed]["letter_mass"],
+                                         "warmup_imbalance": warmups[seed]["imbalance"]}})
                 save(args, rows, curves, summary)  # after every run: a cut-short benchmark keeps what ran
     ok = save(args, rows, curves, summary)
     print(f"sighted >= 0.8 and >= 0.3 above blind, per seed: {ok}")

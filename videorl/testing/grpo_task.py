@@ -127,3 +127,63 @@ def prime_answer_tokens(model, processor, records: str | os.PathLike, *, words: 
         for i in ids:
             weight[i] += boost * mean / mean.norm() ** 2
     return ids
+
+
+def format_warmup(model, processor, records: str | os.PathLike, *, letters: tuple[str, ...] = ("A", "B"),
+                  steps: int = 40, lr: float = 2e-3, fps: float = 2.0, min_pixels: int = 3136,
+                  max_pixels: int = 3136, style: str = "direct", seed: int = 0) -> list[dict[str, float]]:
+    """A format SFT warm-up that teaches *how* to answer and, by construction, not *which* answer.
+
+    Every record's prompt (with its own video) is trained toward each of the completions
+    ``"<letter><|im_end|>"``, one per option letter, with equal weight. For one prompt the loss is
+    ``-sum_l log p(l | prompt) / len(letters)`` (plus the end-of-turn token), which is smallest at
+    ``p(l | prompt) = 1 / len(letters)`` for *every* video: the warm-up's optimum is a policy that answers
+    at all, always with the option format, and picks each letter equally often whatever the frames show.
+    So whatever the GRPO stage learns beyond chance it learns there (the methods' two stages: SFT for the
+    format, RL for the answer). Runs ``steps`` full-batch AdamW steps (``torch.manual_seed(seed)``) on the
+    model in place, vision tower frozen as in the GRPO stage. Returns per step the loss and the mean over
+    prompts of the answer-letter probability mass and of ``|p(A) - p(B)|`` (the first two letters).
+    """
+    import torch
+
+    from videorl.plugins.trl_video import records_dataset
+    from videorl.video import sample_frames
+    from videorl.video.qwen import family_of, processor_video_kwargs
+
+    torch.manual_seed(seed)
+    tok = processor.tokenizer
+    letter_ids = [tok.encode(letter) for letter in letters]
+    if any(len(ids) != 1 for ids in letter_ids):
+        raise ValueError(f"each option letter must be one token, got {dict(zip(letters, letter_ids, strict=True))}")
+    vp = processor.video_processor
+    family = family_of(model.config.model_type)
+    texts, videos = [], []
+    for row in records_dataset(records, style=style):
+        spec = json.loads(row["video"])
+        frames, meta = sample_frames(spec["path"], fps=fps, min_pixels=min_pixels, max_pixels=max_pixels,
+                                     patch_size=int(vp.patch_size), merge_size=int(vp.merge_size))
+        prompt = processor.apply_chat_template(row["prompt"], add_generation_prompt=True, tokenize=False)
+        for letter in letters:
+            texts.append(prompt + letter + tok.eos_token)
+            videos.append((frames, meta))
+    tok.padding_side = "left"
+    inputs = processor(text=texts, padding=True, return_tensors="pt", **processor_video_kwargs(videos, family))
+    ids = inputs["input_ids"]
+    labels = torch.full_like(ids, -100)
+    labels[:, -2:] = ids[:, -2:]  # the letter and the end of turn; left padding keeps them last
+    params = [p for n, p in model.named_parameters() if ".visual." not in f".{n}" and p.requires_grad]
+    optim = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    first = torch.tensor([i[0] for i in letter_ids])
+    model.train()
+    history = []
+    for _ in range(steps):
+        out = model(**inputs, labels=labels)
+        optim.zero_grad()
+        out.loss.backward()
+        optim.step()
+        with torch.no_grad():
+            probs = out.logits[:, -3].float().softmax(-1)[:, first]  # the position that predicts the letter
+        history.append({"loss": float(out.loss.detach()), "letter_mass": float(probs.sum(-1).mean()),
+                        "imbalance": float((probs[:, 0] - probs[:, 1]).abs().mean())})
+    model.eval()
+    return history
