@@ -213,8 +213,8 @@ def check_gpus() -> Check:
 
 def check_data() -> list[Check]:
     """Per prepared dataset split that our lmms-eval tasks read: there, or the command that makes it."""
+    from videorl.data.prepare.commands import prepare_command
     from videorl.paths import data_dir, prepared_path
-    from videorl.plugins.lmms_eval.docs import prepare_command
     from videorl.tasks.facts import task_data, task_names
 
     needs: dict[tuple[str, str], list[str]] = {}

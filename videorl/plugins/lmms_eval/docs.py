@@ -27,26 +27,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from videorl.data.prepare.commands import PREPARE_COMMANDS, SYNTHETIC_NOTE, prepare_command  # noqa: F401 (re-exported)
 from videorl.paths import prepared_path
 from videorl.record import RecordError, SampleRecord, read_records, resolve_video
 
 log = logging.getLogger(__name__)
-
-# dataset name -> the command that writes prepared_path(dataset, split); {split} is filled in. Each one
-# parses with the real `videorl data` parser (tests/test_lmms_eval_prepare.py), so they cannot drift.
-# Upper-case words are placeholders for the user's paths.
-PREPARE_COMMANDS: dict[str, str] = {
-    "charades_sta": ("videorl data prepare charades-sta --split {split} --annotations charades_sta_{split}.txt "
-                     "--durations charades.json --video-dir CHARADES_VIDEO_DIR"),
-    "activitynet_captions": ("videorl data prepare activitynet-captions --split {split} --annotations {split}.json "
-                             "--video-dir ACTIVITYNET_VIDEO_DIR"),
-    "nextgqa": ("videorl data prepare nextgqa --split {split} --csv {split}.csv --gsub gsub_{split}.json "
-                "--map map_vid_vidorID.json --video-dir NEXTQA_VIDEO_DIR"),
-    "mvbench": "videorl data prepare mvbench --split {split} --root MVBENCH_DIR",
-    "synthetic": "videorl demo",
-}
-SYNTHETIC_NOTE = "(or let the videorl_synthetic_grounding task generate it on first use)"
-
 
 class PreparedDataMissing(SystemExit):
     """The prepared records of a task are not there; the message says how to make them.
@@ -72,11 +57,6 @@ def missing_message(dataset: str, split: str) -> str:
     return (f"videorl: no prepared records for {dataset}/{split} at {prepared_path(dataset, split)} "
             "(VIDEORL_DATA_DIR sets the data folder; see docs/lmms-eval.md). Prepare them with:\n"
             f"    {prepare_command(dataset, split)}")
-
-
-def prepare_command(dataset: str, split: str) -> str:
-    cmd = PREPARE_COMMANDS.get(dataset, "videorl data prepare ...").format(split=split)
-    return f"{cmd}  {SYNTHETIC_NOTE}" if dataset == "synthetic" else cmd
 
 
 def records_report(records_path: Path) -> Path:
