@@ -92,14 +92,15 @@ def main() -> None:
               f"generate {t.generate / n:.3f}  wait {t.wait / n:.3f}  worker processor {t.prepare / n:.3f} s/sample  "
               f"model idle {100 * t.idle_fraction:.0f}% ({100 * _idle_after_first(t):.0f}% after batch 1)  "
               f"frame wait after batch 1 {100 * t.wait_fraction:.1f}% (first {t.first_wait:.2f} s)", flush=True)
+        print(f"{'':22s} {cpu_line(runs[name])}", flush=True)
     ratios = [runs["batch 8, processor in workers"]["samples_per_s"] / runs["batch 8, overlapped"]["samples_per_s"]]
     for _ in range(args.repeat - 1):
         a, _, _ = measure(engine, sampling, jobs, 8, 1, False)
         b, _, _ = measure(engine, sampling, jobs, 8, args.prep_workers, True)
         ratios.append(b["samples_per_s"] / a["samples_per_s"])
         print(f"repeat: overlapped {a['samples_per_s']:.2f}, processor in workers {b['samples_per_s']:.2f} samples/s "
-              f"(idle after batch 1 {100 * a['idle_after_first']:.0f}% vs {100 * b['idle_after_first']:.0f}%)",
-              flush=True)
+              f"(idle after batch 1 {100 * a['idle_after_first']:.0f}% vs {100 * b['idle_after_first']:.0f}%)\n"
+              f"  overlapped {cpu_line(a)}\n  in workers {cpu_line(b)}", flush=True)
     assert texts["batch 8, inline"] == texts["batch 8, overlapped"], "overlap changed the output"
     assert texts["batch 8, inline"] == texts["batch 8, processor in workers"], "worker processor changed the output"
     base, inl, ovl = runs["batch 1, inline"], runs["batch 8, inline"], runs["batch 8, overlapped"]
@@ -168,7 +169,31 @@ def measure(engine, sampling, jobs, batch_size: int, workers: int, in_workers: b
              "processor_s_per_sample": t.processor / n, "generate_s_per_sample": t.generate / n,
              "wait_s_per_sample": t.wait / n, "idle_fraction": t.idle_fraction, "first_wait_s": t.first_wait,
              "wait_fraction": t.wait_fraction, "wall_s": wall, "prepare_s_per_sample": t.prepare / n,
-             "idle_after_first": _idle_after_first(t)}, [r.text for r in results], t)
+             "idle_after_first": _idle_after_first(t), **cpu_split(t, workers)}, [r.text for r in results], t)
+
+
+def cpu_split(t, workers: int) -> dict:
+    """CPU seconds per sample by stage, and the roofline they imply on this machine's cores.
+
+    ``worker_cpu``: decode + processor in the worker processes (0 inline: the loop's process did them);
+    ``loop_cpu``: the model's whole process; ``loop_thread``: the loop thread's processor/padding +
+    generate (the serial path); ``bound``: the wall seconds per sample no schedule can beat,
+    max(total CPU / cores, loop thread, worker CPU / workers)."""
+    n = max(t.rows, 1)
+    worker = (t.decode_cpu + t.prepare_cpu) / n if workers > 0 else 0.0
+    loop = t.loop_cpu / n
+    thread = (t.processor_cpu + t.generate_cpu) / n
+    bound = max((worker + loop) / _cores(), thread, worker / workers if workers else 0.0)
+    return {"cpu_decode": t.decode_cpu / n, "cpu_prepare": t.prepare_cpu / n, "cpu_pad_or_processor": t.processor_cpu / n,
+            "cpu_generate": t.generate_cpu / n, "cpu_loop_process": loop, "cpu_workers": worker,
+            "cpu_total": worker + loop, "bound_s_per_sample": bound}
+
+
+def cpu_line(r: dict) -> str:
+    return (f"CPU s/sample: decode {r['cpu_decode']:.3f} + worker processor {r['cpu_prepare']:.3f} | loop thread: "
+            f"processor/pad {r['cpu_pad_or_processor']:.3f} + generate {r['cpu_generate']:.3f} | loop process "
+            f"{r['cpu_loop_process']:.3f} | total {r['cpu_total']:.3f} -> bound {r['bound_s_per_sample']:.3f} s/sample "
+            f"({1 / r['bound_s_per_sample']:.2f} samples/s), measured {1 / r['samples_per_s']:.3f}")
 
 
 def _idle_after_first(t) -> float:
