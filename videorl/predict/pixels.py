@@ -55,9 +55,10 @@ def _fast_preprocess(self: Any, videos: list[Any], do_resize: bool, size: Any, r
     import torch
     from transformers import BatchFeature
 
-    def fallback() -> Any:  # the processor's own path
+    def fallback() -> Any:  # the processor's own path, on the contiguous tensors it would have made
         return type(self).__mro__[1]._preprocess(
-            self, videos, do_resize, size, resample, do_rescale, rescale_factor, do_normalize, image_mean, image_std,
+            self, [v.contiguous() for v in videos], do_resize, size, resample, do_rescale, rescale_factor,
+            do_normalize, image_mean, image_std,
             patch_size=patch_size, temporal_patch_size=temporal_patch_size, merge_size=merge_size,
             cap_pixels_per_frame=cap_pixels_per_frame, return_tensors=return_tensors, **kwargs)
 
@@ -90,9 +91,10 @@ def _fast_preprocess(self: Any, videos: list[Any], do_resize: bool, size: Any, r
     row = 0
     for v, (gt, gh, gw, _) in zip(videos, grids, strict=True):
         n = gt * gh * gw
-        # [T, C, H, W] -> [gt, tp, C, gh/m, m, p, gw/m, m, p] -> patch order [gt, gh/m, gw/m, m, m, C, tp, p, p]
-        src = v.view(gt, tp, c, gh // m, m, p, gw // m, m, p).permute(0, 3, 6, 4, 7, 2, 1, 5, 8)
-        out[row:row + n].view(gt, gh // m, gw // m, m, m, c, tp, p, p).copy_(src)
+        # [T, C, H, W] (any strides: the decoder's [T, H, W, C] bytes) -> [gt, tp, C, gh/m, m, p, gw/m, m, p]
+        # -> patch order [gt, gh/m, gw/m, m, m, C, tp, p, p]; numpy's strided copy is about 1.7x torch's here
+        src = v.numpy().reshape(gt, tp, c, gh // m, m, p, gw // m, m, p).transpose(0, 3, 6, 4, 7, 2, 1, 5, 8)
+        out[row:row + n].numpy().reshape(gt, gh // m, gw // m, m, m, c, tp, p, p)[...] = src
         row += n
     thw = torch.tensor([[gt, gh, gw] for gt, gh, gw, _ in grids])
     return BatchFeature(data={"pixel_values_videos": out, "video_grid_thw": thw, NORM_KEY: norm},
@@ -128,13 +130,31 @@ def finish_pixels(parts: Sequence[Any], norms: Sequence[Any | None], out: Any | 
     return out
 
 
+def _fast_prepare_input_videos(self: Any, videos: Any, do_convert_rgb: bool | None = None,
+                               input_data_format: Any = None, device: Any = None) -> list[Any]:
+    """The processor's ``_prepare_input_videos`` without its channels-first copy: decoder frames (uint8
+    ``[T, H, W, 3]`` numpy) become ``[T, 3, H, W]`` views; :func:`_fast_preprocess` reads them in place
+    (and makes them contiguous, as the processor would have, before any fallback)."""
+    import numpy as np
+    import torch
+
+    plain = (device is None and input_data_format in (None, "channels_last")
+             and all(isinstance(v, np.ndarray) and v.ndim == 4 and v.dtype == np.uint8 and v.shape[-1] == 3
+                     and v.shape[1] not in (1, 3) for v in videos))
+    if not plain:
+        return type(self).__mro__[1]._prepare_input_videos(self, videos, do_convert_rgb=do_convert_rgb,
+                                                            input_data_format=input_data_format, device=device)
+    return [torch.from_numpy(v).permute(0, 3, 1, 2) for v in videos]  # 3 channels: already RGB
+
+
 def fast_video_processor(video_processor: Any, *, shared: bool = True) -> Any:
     """A shallow copy of a Qwen-VL video processor with the fast exact ``_preprocess`` (module
     docstring); ``shared``: its output lives in shared memory (for a decode worker to hand back)."""
     base = type(video_processor)
     cls = _FAST_CLASSES.get(base)
     if cls is None:
-        cls = _FAST_CLASSES[base] = type(f"VideorlFast{base.__name__}", (base,), {"_preprocess": _fast_preprocess})
+        cls = _FAST_CLASSES[base] = type(f"VideorlFast{base.__name__}", (base,), {
+            "_preprocess": _fast_preprocess, "_prepare_input_videos": _fast_prepare_input_videos})
     fast = copy.copy(video_processor)
     fast.__class__ = cls
     fast.videorl_shared = shared

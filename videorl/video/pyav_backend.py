@@ -132,8 +132,8 @@ def decode(path: str | os.PathLike, timeline: Timeline, indices: np.ndarray, hei
 
     One sequential pass (seek to the keyframe before the first wanted frame when it is more than
     1 s in), stopping after the last wanted frame. Frames are matched by pts, resized by swscale
-    (``to_ndarray(width, height)``, FFmpeg's default bilinear filter, area-aware when shrinking);
-    only the wanted frames are converted.
+    (the pixels of ``to_ndarray(width, height)``: FFmpeg's default bilinear filter, area-aware when
+    shrinking, through one reused context); only the wanted frames are converted.
 
     ``skip_unwanted`` (H.264 / HEVC, :data:`SKIP_NONREF_CODECS`): each packet is demuxed first, and one
     that is not wanted is decoded with ``skip_frame = NONREF``, so a non-reference frame (most
@@ -160,7 +160,9 @@ def decode(path: str | os.PathLike, timeline: Timeline, indices: np.ndarray, hei
 def _decode(path: Path, timeline: Timeline, indices: np.ndarray, height: int, width: int, threads: int,
             skip: bool, stats: dict) -> np.ndarray:
     import av
+    from av.video.reformatter import VideoReformatter
 
+    sws = VideoReformatter()  # one swscale context for every frame (``to_ndarray(w, h)`` makes one per frame)
     want = {timeline.pts[i]: k for k, i in enumerate(indices)}
     out = np.empty((len(indices), height, width, 3), np.uint8)
     got = 0
@@ -175,7 +177,7 @@ def _decode(path: Path, timeline: Timeline, indices: np.ndarray, height: int, wi
                 continue
             k = want.get(int(frame.pts))
             if k is not None:
-                out[k] = frame.to_ndarray(width=width, height=height, format="rgb24")
+                out[k] = sws.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()
                 got += 1
             if frame.pts >= last_pts:
                 return True
