@@ -15,10 +15,12 @@ Four runs in one process, same model:
 - ``batch 8, inline``: batched generation, decode in the model's process (``workers = 0``);
 - ``batch 8, overlapped``: batched generation, one decode worker process ahead of the model, the
   processor in the model loop (issue 15's engine, ``in_workers=False``);
-- ``batch 8, processor in workers``: the same with the processor in the decode worker(s)
-  (``--prep-workers``, default 1): the loop only pads and generates (issue 27).
+- ``batch 8, processor in workers``: the same with the processor in the decode workers
+  (``--prep-workers``, default 2): the loop only pads and generates (issue 27).
 
-Reported per run: samples/s, the decode / processor / generate split (seconds per sample), the
+Reported per run: samples/s, CPU seconds per sample by stage (``time.process_time`` in the workers,
+``time.thread_time`` of the model loop's thread: robust to other people's load, unlike wall time) and
+the roofline they imply (:func:`cpu_split`), the decode / processor / generate split (seconds per sample), the
 model's idle fraction (share of wall time not generating: waiting for frames or in the processor),
 the idle fraction after the first batch started (what the workers can hide), and the frame-wait fraction (share of wall time after the first batch started that the model loop
 waited for frames: the decode not hidden). Target: batch 8 overlapped beats batch 8 inline, and its
@@ -30,6 +32,7 @@ Writes ``benchmarks/results/bench_predict.json`` (see docs/predict.md).
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 from pathlib import Path
@@ -56,7 +59,9 @@ def main() -> None:
     ap.add_argument("--videos", type=int, default=64)
     ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the model's share of the CPU)")
-    ap.add_argument("--prep-workers", type=int, default=1, help="decode workers of the processor-in-workers run")
+    ap.add_argument("--prep-workers", type=int, default=2,
+                    help="decode workers of the processor-in-workers run (2: on two cores one worker leaves the "
+                         "model loop's spare CPU unused; a third process also wins CPU share on a loaded machine)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run the two batch-8 overlapped modes this many times, alternating (load drift on a "
                          "shared machine hits both); the ratio reported is the median of the pairs")
@@ -93,11 +98,11 @@ def main() -> None:
               f"model idle {100 * t.idle_fraction:.0f}% ({100 * _idle_after_first(t):.0f}% after batch 1)  "
               f"frame wait after batch 1 {100 * t.wait_fraction:.1f}% (first {t.first_wait:.2f} s)", flush=True)
         print(f"{'':22s} {cpu_line(runs[name])}", flush=True)
-    ratios = [runs["batch 8, processor in workers"]["samples_per_s"] / runs["batch 8, overlapped"]["samples_per_s"]]
+    pairs = [(runs["batch 8, overlapped"], runs["batch 8, processor in workers"])]
     for _ in range(args.repeat - 1):
         a, _, _ = measure(engine, sampling, jobs, 8, 1, False)
         b, _, _ = measure(engine, sampling, jobs, 8, args.prep_workers, True)
-        ratios.append(b["samples_per_s"] / a["samples_per_s"])
+        pairs.append((a, b))
         print(f"repeat: overlapped {a['samples_per_s']:.2f}, processor in workers {b['samples_per_s']:.2f} samples/s "
               f"(idle after batch 1 {100 * a['idle_after_first']:.0f}% vs {100 * b['idle_after_first']:.0f}%)\n"
               f"  overlapped {cpu_line(a)}\n  in workers {cpu_line(b)}", flush=True)
@@ -105,7 +110,16 @@ def main() -> None:
     assert texts["batch 8, inline"] == texts["batch 8, processor in workers"], "worker processor changed the output"
     base, inl, ovl = runs["batch 1, inline"], runs["batch 8, inline"], runs["batch 8, overlapped"]
     wrk = runs["batch 8, processor in workers"]
-    speed_wrk = sorted(ratios)[len(ratios) // 2]
+    ratios = [b["samples_per_s"] / a["samples_per_s"] for a, b in pairs]
+    speed_wrk = _median(ratios)
+    idle_wrk = _median([b["idle_after_first"] for _, b in pairs])
+    idle_ovl = _median([a["idle_after_first"] for a, _ in pairs])
+    cpu_ovl = {k: _median([a[k] for a, _ in pairs]) for k in pairs[0][0] if k.startswith(("cpu_", "bound_"))}
+    cpu_wrk = {k: _median([b[k] for _, b in pairs]) for k in pairs[0][1] if k.startswith(("cpu_", "bound_"))}
+    roofs = [a["bound_s_per_sample"] / b["bound_s_per_sample"] for a, b in pairs]
+    roof = _median(roofs)  # per pair, like the measured ratio (the load drifts between pairs)
+    idle_each = ", ".join(f"{100 * b['idle_after_first']:.0f}%" for _, b in pairs)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     speed_ovl = ovl["samples_per_s"] / inl["samples_per_s"]
     speed_b8 = inl["samples_per_s"] / base["samples_per_s"]
     print(f"batch 8 overlapped / batch 8 inline: {speed_ovl:.2f}x; batch 8 inline / batch 1: {speed_b8:.2f}x; "
@@ -124,16 +138,22 @@ def main() -> None:
                  f"(decode overlapped, 1 worker) ({setup})",
          "result": f"{speed_wrk:.2f}x samples/s (median of {len(ratios)} alternating pairs, each "
                    f"{', '.join(f'{r:.2f}x' for r in ratios)}; first pair {wrk['samples_per_s']:.2f} vs "
-                   f"{ovl['samples_per_s']:.2f}); model idle "
-                   f"after the first batch {100 * wrk['idle_after_first']:.0f}% vs {100 * ovl['idle_after_first']:.0f}%; "
-                   f"workers: decode {wrk['decode_s_per_sample']:.3f} + processor {wrk['prepare_s_per_sample']:.3f}, "
-                   f"loop: pad {wrk['processor_s_per_sample']:.3f} + generate {wrk['generate_s_per_sample']:.3f} "
-                   "s/sample; outputs identical (asserted)",
+                   f"{ovl['samples_per_s']:.2f}); model idle after the first batch {100 * idle_wrk:.0f}% vs "
+                   f"{100 * idle_ovl:.0f}% (medians; each {idle_each}); CPU s/sample (medians): workers decode {cpu_wrk['cpu_decode']:.3f} + processor "
+                   f"{cpu_wrk['cpu_prepare']:.3f}, loop pad {cpu_wrk['cpu_pad_or_processor']:.3f} + generate "
+                   f"{cpu_wrk['cpu_generate']:.3f}, model process {cpu_wrk['cpu_loop_process']:.3f}; overlapped: "
+                   f"decode {cpu_ovl['cpu_decode']:.3f}, loop processor {cpu_ovl['cpu_pad_or_processor']:.3f} + generate "
+                   f"{cpu_ovl['cpu_generate']:.3f}; roofline on {_cores()} cores {cpu_wrk['bound_s_per_sample']:.3f} vs "
+                   f"{cpu_ovl['bound_s_per_sample']:.3f} s/sample (median of the pairs' ratios {roof:.2f}x, each "
+                   f"{', '.join(f'{r:.2f}x' for r in roofs)}); load average {load:.1f} at the end; "
+                   "outputs identical (asserted)",
          "target": ">= 1.3x samples/s; model idle after the first batch < 10%",
          "metrics": {"speedup_workers_vs_overlapped": speed_wrk, "speedup_workers_min": min(ratios),
-                     "speedup_workers_max": max(ratios), "idle_after_first_workers": wrk["idle_after_first"],
-                     "idle_after_first_overlapped": ovl["idle_after_first"],
-                     "samples_per_s_workers": wrk["samples_per_s"]}},
+                     "speedup_workers_max": max(ratios), "idle_after_first_workers": idle_wrk,
+                     "idle_after_first_overlapped": idle_ovl, "samples_per_s_workers": wrk["samples_per_s"],
+                     "roofline_speedup": roof, "load_average_end": load,
+                     **{f"workers_{k}": v for k, v in cpu_wrk.items()},
+                     **{f"overlapped_{k}": v for k, v in cpu_ovl.items()}}},
         {"what": f"predict batch 8, decode overlapped (1 worker) vs inline ({setup})",
          "result": f"{speed_ovl:.2f}x samples/s ({ovl['samples_per_s']:.2f} vs {inl['samples_per_s']:.2f}); "
                    f"overlapped: {split(ovl)}; inline: {split(inl)}",
@@ -196,6 +216,11 @@ def cpu_line(r: dict) -> str:
             f"({1 / r['bound_s_per_sample']:.2f} samples/s), measured {1 / r['samples_per_s']:.3f}")
 
 
+def _median(values: list[float]) -> float:
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
 def _idle_after_first(t) -> float:
     """Share of the wall time after the first batch started that the model was not generating."""
     span = t.wall - t.first_wait
@@ -203,8 +228,6 @@ def _idle_after_first(t) -> float:
 
 
 def _cores() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

@@ -16,6 +16,8 @@ pytest.importorskip("transformers")
 
 FAMILIES = ("qwen2_5_vl", "qwen3_vl")
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
