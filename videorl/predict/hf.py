@@ -22,10 +22,13 @@ request's prompt ids by tokenising that request's own text after the video and p
 of the first request's (the video block, and the system text before it, are the same for every
 request of a video; the text after ``<|vision_end|>`` is tokenised on its own, since special tokens
 split the text). A check falls back to the full processor for a row when the splice would not be
-exact (another prefix, vision tokens in the query, an unknown per-token key). The model loop then only
-pads on the left (:func:`collate`: the tokenizer's pad id, mask 0), concatenates the video tensors in
-row order, moves the batch to the device and generates: the same tensors the processor gives for the
-whole batch (tested: identical ids, pixels and greedy tokens; logits within 1e-5).
+exact (another prefix, vision tokens in the query, an unknown per-token key). The worker's video step
+stops at uint8 patches in shared memory (:mod:`videorl.predict.pixels`: a quarter of the bytes, no
+float32 passes in the worker), and only that tensor crosses as shared memory (:class:`Row`: the ids go
+by value). The model loop then only pads on the left (:func:`collate`: the tokenizer's pad id, mask 0),
+finishes the pixels into one float32 batch tensor (the processor's own convert and normalise, in row
+order, into a reused buffer), moves the batch to the device and generates: the same tensors the
+processor gives for the whole batch (tested: identical ids, pixels and greedy tokens; logits within 1e-5).
 """
 
 from __future__ import annotations
