@@ -15,10 +15,12 @@ Four runs in one process, same model:
 - ``batch 8, inline``: batched generation, decode in the model's process (``workers = 0``);
 - ``batch 8, overlapped``: batched generation, one decode worker process ahead of the model, the
   processor in the model loop (issue 15's engine, ``in_workers=False``);
-- ``batch 8, processor in workers``: the same with the processor in the decode worker(s)
-  (``--prep-workers``, default 1): the loop only pads and generates (issue 27).
+- ``batch 8, processor in workers``: the same with the processor in the decode workers
+  (``--prep-workers``, default 2): the loop only pads and generates (issue 27).
 
-Reported per run: samples/s, the decode / processor / generate split (seconds per sample), the
+Reported per run: samples/s, CPU seconds per sample by stage (``time.process_time`` in the workers,
+``time.thread_time`` of the model loop's thread: robust to other people's load, unlike wall time) and
+the roofline they imply (:func:`cpu_split`), the decode / processor / generate split (seconds per sample), the
 model's idle fraction (share of wall time not generating: waiting for frames or in the processor),
 the idle fraction after the first batch started (what the workers can hide), and the frame-wait fraction (share of wall time after the first batch started that the model loop
 waited for frames: the decode not hidden). Target: batch 8 overlapped beats batch 8 inline, and its
@@ -30,6 +32,7 @@ Writes ``benchmarks/results/bench_predict.json`` (see docs/predict.md).
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 from pathlib import Path
@@ -56,10 +59,12 @@ def main() -> None:
     ap.add_argument("--videos", type=int, default=64)
     ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the model's share of the CPU)")
-    ap.add_argument("--prep-workers", type=int, default=1, help="decode workers of the processor-in-workers run")
+    ap.add_argument("--prep-workers", type=int, default=2,
+                    help="decode workers of the processor-in-workers run (2: on two cores one worker leaves the "
+                         "model loop's spare CPU unused; a third process also wins CPU share on a loaded machine)")
     ap.add_argument("--repeat", type=int, default=1,
-                    help="run the two batch-8 overlapped modes this many times, alternating (load drift on a "
-                         "shared machine hits both); the ratio reported is the median of the pairs")
+                    help="run the batch-8 modes (overlapped, processor in workers, inline) this many times, "
+                         "alternating (load drift on a shared machine hits all); the ratios reported are medians")
     ap.add_argument("--model", choices=("qwen2_5_vl", "qwen3_vl"), default="qwen2_5_vl", help="tiny model family")
     args = ap.parse_args()
 
@@ -92,20 +97,33 @@ def main() -> None:
               f"generate {t.generate / n:.3f}  wait {t.wait / n:.3f}  worker processor {t.prepare / n:.3f} s/sample  "
               f"model idle {100 * t.idle_fraction:.0f}% ({100 * _idle_after_first(t):.0f}% after batch 1)  "
               f"frame wait after batch 1 {100 * t.wait_fraction:.1f}% (first {t.first_wait:.2f} s)", flush=True)
-    ratios = [runs["batch 8, processor in workers"]["samples_per_s"] / runs["batch 8, overlapped"]["samples_per_s"]]
+        print(f"{'':22s} {cpu_line(runs[name])}", flush=True)
+    pairs = [(runs["batch 8, overlapped"], runs["batch 8, processor in workers"])]
+    inlines = [runs["batch 8, inline"]]
     for _ in range(args.repeat - 1):
         a, _, _ = measure(engine, sampling, jobs, 8, 1, False)
         b, _, _ = measure(engine, sampling, jobs, 8, args.prep_workers, True)
-        ratios.append(b["samples_per_s"] / a["samples_per_s"])
+        pairs.append((a, b))
+        inlines.append(measure(engine, sampling, jobs, 8, 0, False)[0])  # row 2's ratio, per repeat too
         print(f"repeat: overlapped {a['samples_per_s']:.2f}, processor in workers {b['samples_per_s']:.2f} samples/s "
-              f"(idle after batch 1 {100 * a['idle_after_first']:.0f}% vs {100 * b['idle_after_first']:.0f}%)",
-              flush=True)
+              f"(idle after batch 1 {100 * a['idle_after_first']:.0f}% vs {100 * b['idle_after_first']:.0f}%)\n"
+              f"  overlapped {cpu_line(a)}\n  in workers {cpu_line(b)}", flush=True)
     assert texts["batch 8, inline"] == texts["batch 8, overlapped"], "overlap changed the output"
     assert texts["batch 8, inline"] == texts["batch 8, processor in workers"], "worker processor changed the output"
     base, inl, ovl = runs["batch 1, inline"], runs["batch 8, inline"], runs["batch 8, overlapped"]
     wrk = runs["batch 8, processor in workers"]
-    speed_wrk = sorted(ratios)[len(ratios) // 2]
-    speed_ovl = ovl["samples_per_s"] / inl["samples_per_s"]
+    ratios = [b["samples_per_s"] / a["samples_per_s"] for a, b in pairs]
+    speed_wrk = _median(ratios)
+    idle_wrk = _median([b["idle_after_first"] for _, b in pairs])
+    idle_ovl = _median([a["idle_after_first"] for a, _ in pairs])
+    cpu_ovl = {k: _median([a[k] for a, _ in pairs]) for k in pairs[0][0] if k.startswith(("cpu_", "bound_"))}
+    cpu_wrk = {k: _median([b[k] for _, b in pairs]) for k in pairs[0][1] if k.startswith(("cpu_", "bound_"))}
+    roofs = [a["bound_s_per_sample"] / b["bound_s_per_sample"] for a, b in pairs]
+    roof = _median(roofs)  # per pair, like the measured ratio (the load drifts between pairs)
+    idle_each = ", ".join(f"{100 * b['idle_after_first']:.0f}%" for _, b in pairs)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    ovl_ratios = [a["samples_per_s"] / i["samples_per_s"] for (a, _), i in zip(pairs, inlines, strict=True)]
+    speed_ovl = _median(ovl_ratios)
     speed_b8 = inl["samples_per_s"] / base["samples_per_s"]
     print(f"batch 8 overlapped / batch 8 inline: {speed_ovl:.2f}x; batch 8 inline / batch 1: {speed_b8:.2f}x; "
           f"processor in workers / overlapped: {speed_wrk:.2f}x")
@@ -123,19 +141,26 @@ def main() -> None:
                  f"(decode overlapped, 1 worker) ({setup})",
          "result": f"{speed_wrk:.2f}x samples/s (median of {len(ratios)} alternating pairs, each "
                    f"{', '.join(f'{r:.2f}x' for r in ratios)}; first pair {wrk['samples_per_s']:.2f} vs "
-                   f"{ovl['samples_per_s']:.2f}); model idle "
-                   f"after the first batch {100 * wrk['idle_after_first']:.0f}% vs {100 * ovl['idle_after_first']:.0f}%; "
-                   f"workers: decode {wrk['decode_s_per_sample']:.3f} + processor {wrk['prepare_s_per_sample']:.3f}, "
-                   f"loop: pad {wrk['processor_s_per_sample']:.3f} + generate {wrk['generate_s_per_sample']:.3f} "
-                   "s/sample; outputs identical (asserted)",
+                   f"{ovl['samples_per_s']:.2f}); model idle after the first batch {100 * idle_wrk:.0f}% vs "
+                   f"{100 * idle_ovl:.0f}% (medians; each {idle_each}); CPU s/sample (medians): workers decode {cpu_wrk['cpu_decode']:.3f} + processor "
+                   f"{cpu_wrk['cpu_prepare']:.3f}, loop pad {cpu_wrk['cpu_pad_or_processor']:.3f} + generate "
+                   f"{cpu_wrk['cpu_generate']:.3f}, model process {cpu_wrk['cpu_loop_process']:.3f}; overlapped: "
+                   f"decode {cpu_ovl['cpu_decode']:.3f}, loop processor {cpu_ovl['cpu_pad_or_processor']:.3f} + generate "
+                   f"{cpu_ovl['cpu_generate']:.3f}; roofline on {_cores()} cores {cpu_wrk['bound_s_per_sample']:.3f} vs "
+                   f"{cpu_ovl['bound_s_per_sample']:.3f} s/sample (median of the pairs' ratios {roof:.2f}x, each "
+                   f"{', '.join(f'{r:.2f}x' for r in roofs)}); load average {load:.1f} at the end; "
+                   "outputs identical (asserted)",
          "target": ">= 1.3x samples/s; model idle after the first batch < 10%",
          "metrics": {"speedup_workers_vs_overlapped": speed_wrk, "speedup_workers_min": min(ratios),
-                     "speedup_workers_max": max(ratios), "idle_after_first_workers": wrk["idle_after_first"],
-                     "idle_after_first_overlapped": ovl["idle_after_first"],
-                     "samples_per_s_workers": wrk["samples_per_s"]}},
+                     "speedup_workers_max": max(ratios), "idle_after_first_workers": idle_wrk,
+                     "idle_after_first_overlapped": idle_ovl, "samples_per_s_workers": wrk["samples_per_s"],
+                     "roofline_speedup": roof, "load_average_end": load,
+                     **{f"workers_{k}": v for k, v in cpu_wrk.items()},
+                     **{f"overlapped_{k}": v for k, v in cpu_ovl.items()}}},
         {"what": f"predict batch 8, decode overlapped (1 worker) vs inline ({setup})",
-         "result": f"{speed_ovl:.2f}x samples/s ({ovl['samples_per_s']:.2f} vs {inl['samples_per_s']:.2f}); "
-                   f"overlapped: {split(ovl)}; inline: {split(inl)}",
+         "result": f"{speed_ovl:.2f}x samples/s (median of {len(ovl_ratios)} runs each, each "
+                   f"{', '.join(f'{r:.2f}x' for r in ovl_ratios)}; first {ovl['samples_per_s']:.2f} vs "
+                   f"{inl['samples_per_s']:.2f}); first overlapped: {split(ovl)}; first inline: {split(inl)}",
          "target": "overlapped > inline; frame wait after the first batch < 10% (decode hidden); "
                    "idle < 10% on an H200 (not measured: no GPU)",
          "metrics": {"speedup_overlap_vs_inline": speed_ovl, "idle_fraction_overlapped": ovl["idle_fraction"],
@@ -168,7 +193,36 @@ def measure(engine, sampling, jobs, batch_size: int, workers: int, in_workers: b
              "processor_s_per_sample": t.processor / n, "generate_s_per_sample": t.generate / n,
              "wait_s_per_sample": t.wait / n, "idle_fraction": t.idle_fraction, "first_wait_s": t.first_wait,
              "wait_fraction": t.wait_fraction, "wall_s": wall, "prepare_s_per_sample": t.prepare / n,
-             "idle_after_first": _idle_after_first(t)}, [r.text for r in results], t)
+             "idle_after_first": _idle_after_first(t), **cpu_split(t, workers)}, [r.text for r in results], t)
+
+
+def cpu_split(t, workers: int) -> dict:
+    """CPU seconds per sample by stage, and the roofline they imply on this machine's cores.
+
+    ``worker_cpu``: decode + processor in the worker processes (0 inline: the loop's process did them);
+    ``loop_cpu``: the model's whole process; ``loop_thread``: the loop thread's processor/padding +
+    generate (the serial path); ``bound``: the wall seconds per sample no schedule can beat,
+    max(total CPU / cores, loop thread, worker CPU / workers)."""
+    n = max(t.rows, 1)
+    worker = (t.decode_cpu + t.prepare_cpu) / n if workers > 0 else 0.0
+    loop = t.loop_cpu / n
+    thread = (t.processor_cpu + t.generate_cpu) / n
+    bound = max((worker + loop) / _cores(), thread, worker / workers if workers else 0.0)
+    return {"cpu_decode": t.decode_cpu / n, "cpu_prepare": t.prepare_cpu / n, "cpu_pad_or_processor": t.processor_cpu / n,
+            "cpu_generate": t.generate_cpu / n, "cpu_loop_process": loop, "cpu_workers": worker,
+            "cpu_total": worker + loop, "bound_s_per_sample": bound}
+
+
+def cpu_line(r: dict) -> str:
+    return (f"CPU s/sample: decode {r['cpu_decode']:.3f} + worker processor {r['cpu_prepare']:.3f} | loop thread: "
+            f"processor/pad {r['cpu_pad_or_processor']:.3f} + generate {r['cpu_generate']:.3f} | loop process "
+            f"{r['cpu_loop_process']:.3f} | total {r['cpu_total']:.3f} -> bound {r['bound_s_per_sample']:.3f} s/sample "
+            f"({1 / r['bound_s_per_sample']:.2f} samples/s), measured {1 / r['samples_per_s']:.3f}")
+
+
+def _median(values: list[float]) -> float:
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
 
 
 def _idle_after_first(t) -> float:
@@ -178,8 +232,6 @@ def _idle_after_first(t) -> float:
 
 
 def _cores() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

@@ -91,6 +91,11 @@ def test_greedy_tokens_and_logits_match_the_inline_path(videos, engine):
     assert [r.text for r in ref8] == texts and [r.text for r in new8] == texts and [r.text for r in new1] == texts
     assert [r.meta.timestamps for r in new8] == [r.meta.timestamps for r in ref8]
     assert t8.prepare > 0 and t8.decodes == 4  # 3 videos + the clip, each decoded (and processed) once
+    # CPU seconds per stage: the workers' decode and processor, the loop thread's padding and generate,
+    # all inside the model process's own CPU total for the loop's part
+    assert t8.decode_cpu > 0 and t8.prepare_cpu > 0 and t8.processor_cpu > 0 and t8.generate_cpu > 0
+    assert t8.loop_cpu >= t8.processor_cpu + t8.generate_cpu - 0.02
+    assert {"decode_cpu_s", "prepare_cpu_s", "generate_cpu_s", "loop_cpu_s"} <= set(t8.to_dict())
 
     # the tensors come back in shared memory, and give the inline batch's logits
     keys = [video_key(j.video, j.clip) for j in jobs]

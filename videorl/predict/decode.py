@@ -91,23 +91,30 @@ def start_method() -> str:
     return method
 
 
-def _decode_job(sampling: Sampling, path: str, clip: tuple[float, float] | None) -> tuple[Any, Any, float]:
-    t0 = time.perf_counter()
+def _decode_job(sampling: Sampling, path: str, clip: tuple[float, float] | None) -> tuple[Any, Any, float, float]:
+    """Decode one video: ``(frames, meta, wall s, CPU s)`` (CPU: this process's, ``time.process_time``)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     frames, meta = sampling.decode(path, clip)
-    return frames, meta, time.perf_counter() - t0
+    return frames, meta, time.perf_counter() - t0, time.process_time() - c0
 
 
 def _prepare_job(sampling: Sampling, prepare: Any, path: str, clip: tuple[float, float] | None,
-                 payloads: list[Any]) -> tuple[list[Any], Any, float, float]:
-    """Decode one video, then ``prepare`` it into one input per payload: ``(inputs, meta, decode s, prepare s)``."""
-    frames, meta, secs = _decode_job(sampling, path, clip)
-    t0 = time.perf_counter()
+                 payloads: list[Any]) -> tuple[list[Any], Any, float, float, float, float]:
+    """Decode one video, then ``prepare`` it into one input per payload:
+    ``(inputs, meta, decode s, prepare s, decode CPU s, prepare CPU s)``."""
+    frames, meta, secs, cpu = _decode_job(sampling, path, clip)
+    t0, c0 = time.perf_counter(), time.process_time()
     inputs = prepare(frames, meta, payloads)
-    return inputs, meta, secs, time.perf_counter() - t0
+    return inputs, meta, secs, time.perf_counter() - t0, cpu, time.process_time() - c0
 
 
 def _init_worker() -> None:
-    """Decode workers: one torch thread each (the model's process keeps its own), if torch is there."""
+    """Decode workers: PyAV on one thread (:func:`videorl.video.pyav_backend.set_decode_threads`: about a
+    quarter less CPU per video than frame threads; the workers are the parallelism) and one torch thread
+    each (the model's process keeps its own), if torch is there."""
+    from videorl.video.pyav_backend import set_decode_threads
+
+    set_decode_threads("NONE")
     if "torch" in sys.modules:
         import torch
         import torch.multiprocessing  # noqa: F401  (registers the shared-memory tensor reductions)
@@ -155,6 +162,10 @@ class FramePrefetcher:
             raise ValueError("prepare needs one payload per key")
         self.prepare_seconds = 0.0
         """Processor time summed over videos (in the workers when ``workers > 0``)."""
+        self.decode_cpu = 0.0
+        """CPU seconds of the decodes (``time.process_time`` of the process that decoded)."""
+        self.prepare_cpu = 0.0
+        """CPU seconds of ``prepare``, likewise."""
         self.decodes = 0
         """Distinct decodes started so far (one per distinct key)."""
         self.decode_seconds = 0.0
@@ -210,9 +221,9 @@ class FramePrefetcher:
             return pool.submit(_decode_job, self.sampling, key[0], key[1])
         return pool.submit(_prepare_job, self.sampling, self.prepare, key[0], key[1], self._payloads[key])
 
-    def _run(self, key: Key) -> tuple[Any, Any, float, float]:
+    def _run(self, key: Key) -> tuple[Any, ...]:
         if self.prepare is None:
-            return (*_decode_job(self.sampling, key[0], key[1]), 0.0)
+            return _decode_job(self.sampling, key[0], key[1])
         return _prepare_job(self.sampling, self.prepare, key[0], key[1], self._payloads[key])
 
     def _item(self, i: int, first: Decoded, left: int) -> Decoded:
@@ -224,9 +235,12 @@ class FramePrefetcher:
         first.seconds = first.prepare_seconds = 0.0  # shared decodes are counted once
         return out
 
-    def _decoded(self, frames: Any, meta: Any, secs: float, prep: float) -> Decoded:
+    def _decoded(self, frames: Any, meta: Any, secs: float, prep: float = 0.0, cpu: float = 0.0,
+                 prep_cpu: float = 0.0) -> Decoded:
         self.decode_seconds += secs
         self.prepare_seconds += prep
+        self.decode_cpu += cpu
+        self.prepare_cpu += prep_cpu
         if self.prepare is None:
             return Decoded(-1, frames, meta, None, secs)
         return Decoded(-1, None, meta, None, secs, inputs=frames, prepare_seconds=prep)
@@ -236,7 +250,11 @@ class FramePrefetcher:
             out = fut.result()
         except self.errors as err:
             return Decoded(-1, error=err)
-        return self._decoded(*out) if len(out) == 4 else self._decoded(*out, 0.0)
+        return self._accept(out)
+
+    def _accept(self, out: tuple[Any, ...]) -> Decoded:
+        """A finished :func:`_decode_job` (4 fields) or :func:`_prepare_job` (6) -> :class:`Decoded`."""
+        return self._decoded(*out) if len(out) == 6 else self._decoded(out[0], out[1], out[2], 0.0, out[3])
 
     def _inline(self, remaining: dict[Key, int]) -> Iterator[Decoded]:
         done: dict[Key, Decoded] = {}
@@ -244,7 +262,7 @@ class FramePrefetcher:
             if key not in done:
                 t0 = time.perf_counter()
                 try:
-                    done[key] = self._decoded(*self._run(key))
+                    done[key] = self._accept(self._run(key))
                 except self.errors as err:
                     done[key] = Decoded(-1, error=err)
                 self.decodes += 1

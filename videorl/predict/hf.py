@@ -22,10 +22,13 @@ request's prompt ids by tokenising that request's own text after the video and p
 of the first request's (the video block, and the system text before it, are the same for every
 request of a video; the text after ``<|vision_end|>`` is tokenised on its own, since special tokens
 split the text). A check falls back to the full processor for a row when the splice would not be
-exact (another prefix, vision tokens in the query, an unknown per-token key). The model loop then only
-pads on the left (:func:`collate`: the tokenizer's pad id, mask 0), concatenates the video tensors in
-row order, moves the batch to the device and generates: the same tensors the processor gives for the
-whole batch (tested: identical ids, pixels and greedy tokens; logits within 1e-5).
+exact (another prefix, vision tokens in the query, an unknown per-token key). The worker's video step
+stops at uint8 patches in shared memory (:mod:`videorl.predict.pixels`: a quarter of the bytes, no
+float32 passes in the worker), and only that tensor crosses as shared memory (:class:`Row`: the ids go
+by value). The model loop then only pads on the left (:func:`collate`: the tokenizer's pad id, mask 0),
+finishes the pixels into one float32 batch tensor (the processor's own convert and normalise, in row
+order, into a reused buffer), moves the batch to the device and generates: the same tensors the
+processor gives for the whole batch (tested: identical ids, pixels and greedy tokens; logits within 1e-5).
 """
 
 from __future__ import annotations
@@ -112,8 +115,28 @@ class QwenFront:
 
 _PROCESSORS: dict[str, Any] = {}
 """Processors by checkpoint, registered by the engine before the workers fork (spawned workers load)."""
+_FAST: dict[str, Any] = {}
+"""Per process: the same processors with :func:`videorl.predict.pixels.fast_processor`'s video step."""
 
 _SEQ_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids")
+_SHARED_KEYS = ("pixel_values_videos",)
+"""Row tensors that travel through shared memory; the others are a few hundred bytes, pickled by value
+(each shared tensor costs a file descriptor handed over a socket, about a millisecond each side)."""
+
+
+def _rebuild_row(items: dict[str, Any]) -> Row:
+    import torch
+
+    return Row({k: torch.from_numpy(v) if not isinstance(v, torch.Tensor) else v for k, v in items.items()})
+
+
+class Row(dict):
+    """One model-ready row (a dict of CPU tensors) that pickles its small tensors by value: only the
+    pixel tensor goes through shared memory (:data:`_SHARED_KEYS`; the rows of one video pickled
+    together share it)."""
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        return _rebuild_row, ({k: v if k in _SHARED_KEYS else v.numpy() for k, v in self.items()},)
 
 
 class RowInputs:
@@ -137,17 +160,28 @@ class RowInputs:
             proc = _PROCESSORS[self.pretrained] = AutoProcessor.from_pretrained(self.pretrained)
         return proc
 
+    def fast(self) -> Any:
+        """:meth:`processor` with the uint8 shared-memory video step (:mod:`videorl.predict.pixels`)."""
+        proc = _FAST.get(self.pretrained)
+        if proc is None:
+            from videorl.predict.pixels import fast_processor
+
+            proc = _FAST[self.pretrained] = fast_processor(self.processor(), shared=True)
+        return proc
+
     def __getstate__(self) -> dict[str, Any]:
         return {"pretrained": self.pretrained, "family": self.family, "spliced": 0}
 
     def _full(self, text: str, video: tuple[Any, Any]) -> dict[str, Any]:
         from videorl.video.qwen import processor_video_kwargs
 
-        out = self.processor()(text=[text], return_tensors="pt", **processor_video_kwargs([video], self.family))
-        return {k: (v[0] if k in _SEQ_KEYS else v) for k, v in out.items()}
+        out = self.fast()(text=[text], return_tensors="pt", **processor_video_kwargs([video], self.family))
+        return Row({k: (v[0] if k in _SEQ_KEYS else v) for k, v in out.items()})
 
     def __call__(self, frames: Any, meta: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
         import torch
+
+        from videorl.predict.pixels import NORM_KEY
 
         first = self._full(texts[0], (frames, meta))
         rows = [first]
@@ -165,7 +199,7 @@ class RowInputs:
         ids0 = first["input_ids"].tolist()
         parts0 = split(tok(texts[0])["input_ids"])
         ok0 = (parts0 is not None and set(first) <= set(_SEQ_KEYS) | {"pixel_values_videos", "video_grid_thw",
-                                                                        "second_per_grid_ts"}
+                                                                        "second_per_grid_ts", NORM_KEY}
                and len(parts0[1]) < len(ids0) and ids0[len(ids0) - len(parts0[1]):] == parts0[1])
         head = len(ids0) - len(parts0[1]) if ok0 else 0
         for text in texts[1:]:
@@ -174,7 +208,7 @@ class RowInputs:
                 rows.append(self._full(text, (frames, meta)))
                 continue
             tail = torch.tensor(parts[1], dtype=first["input_ids"].dtype)
-            row = dict(first)  # the video's tensors are shared
+            row = Row(first)  # the video's tensors are shared
             row["input_ids"] = torch.cat([first["input_ids"][:head], tail])
             row["attention_mask"] = torch.ones_like(row["input_ids"], dtype=first["attention_mask"].dtype)
             if "mm_token_type_ids" in first:
@@ -184,19 +218,31 @@ class RowInputs:
         return rows
 
 
-def collate(rows: Sequence[dict[str, Any]], pad_id: int) -> Any:
+def collate(rows: Sequence[dict[str, Any]], pad_id: int, pixel_buffer: Any = None) -> Any:
     """One batch of :class:`RowInputs` rows: per-token keys padded on the left (``pad_id`` for the ids,
-    0 for the rest), video tensors concatenated in row order; as a ``BatchFeature``."""
+    0 for the rest), video tensors concatenated in row order; as a ``BatchFeature``.
+
+    ``pixel_values_videos`` is finished here (:func:`videorl.predict.pixels.finish_pixels`: uint8 patches
+    converted and normalised into their slice of the batch, float32 ones copied), into
+    ``pixel_buffer`` when given (a float32 tensor, reused batch after batch: no fresh pages to fault in)."""
     import torch
     from transformers import BatchFeature
+
+    from videorl.predict.pixels import NORM_KEY, finish_pixels
 
     width = max(int(r["input_ids"].shape[0]) for r in rows)
     out: dict[str, Any] = {}
     for key in rows[0]:
+        if key == NORM_KEY:
+            continue
         if key in _SEQ_KEYS:
             fill = pad_id if key == "input_ids" else 0
-            out[key] = torch.stack([torch.nn.functional.pad(r[key], (width - r[key].shape[0], 0), value=fill)
-                                    for r in rows])
+            batch = torch.full((len(rows), width), fill, dtype=rows[0][key].dtype)
+            for n, r in enumerate(rows):
+                batch[n, width - r[key].shape[0]:] = r[key]
+            out[key] = batch
+        elif key == "pixel_values_videos":
+            out[key] = finish_pixels([r[key] for r in rows], [r.get(NORM_KEY) for r in rows], pixel_buffer)
         else:
             out[key] = torch.cat([r[key] for r in rows])
     return BatchFeature(out)
@@ -244,9 +290,20 @@ class QwenEngine(QwenFront):
         _PROCESSORS[self.pretrained] = self.processor
         return RowInputs(self.pretrained, self.family)
 
-    def collate(self, rows: Sequence[dict[str, Any]]) -> Any:
-        """Worker-made rows -> one padded batch on the model's device (:func:`collate`)."""
-        return collate(rows, int(self.processor.tokenizer.pad_token_id)).to(self.device)
+    def collate(self, rows: Sequence[dict[str, Any]], *, reuse: bool = False) -> Any:
+        """Worker-made rows -> one padded batch on the model's device (:func:`collate`). ``reuse``: the
+        pixels go into this engine's reused buffer (grown as needed), so the batch is valid until the next
+        ``collate(..., reuse=True)``: the model loop, which generates before it collates again, uses it."""
+        import torch
+
+        buffer = None
+        if reuse:
+            n = sum(int(r["pixel_values_videos"].shape[0]) for r in rows)
+            dim = int(rows[0]["pixel_values_videos"].shape[1])
+            buffer = getattr(self, "_pixel_buffer", None)
+            if buffer is None or buffer.shape[0] < n or buffer.shape[1] != dim:
+                buffer = self._pixel_buffer = torch.empty((n, dim), dtype=torch.float32)
+        return collate(rows, int(self.processor.tokenizer.pad_token_id), buffer).to(self.device)
 
     def generate(self, inputs: Any, *, max_new_tokens: int, temperature: float = 0.0,
                  seeds: Sequence[int] | None = None) -> list[str]:

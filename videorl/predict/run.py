@@ -66,6 +66,17 @@ class Timings:
     generate: float = 0.0
     prepare: float = 0.0
     """Processor time in the decode workers (``in_workers``); ``processor`` is then the loop's padding."""
+    decode_cpu: float = 0.0
+    """CPU seconds of the decodes (in the workers, or inline), ``time.process_time``."""
+    prepare_cpu: float = 0.0
+    """CPU seconds of the processor in the workers."""
+    processor_cpu: float = 0.0
+    """CPU seconds of the model loop's thread in its processor (or padding) step, ``time.thread_time``."""
+    generate_cpu: float = 0.0
+    """CPU seconds of the model loop's thread in ``generate`` (torch's extra intra-op threads not counted)."""
+    loop_cpu: float = 0.0
+    """CPU seconds of the model's whole process over the run (``time.process_time``: every thread,
+    receiving the workers' results included; inline decodes too when ``workers = 0``)."""
     decodes: int = 0
     rows: int = 0
     batches: int = 0
@@ -92,7 +103,10 @@ class Timings:
 
     def to_dict(self) -> dict[str, Any]:
         return {"wall_s": self.wall, "decode_s": self.decode, "wait_s": self.wait, "processor_s": self.processor,
-                "prepare_s": self.prepare, "generate_s": self.generate, "idle_fraction": self.idle_fraction, "first_wait_s": self.first_wait,
+                "prepare_s": self.prepare, "generate_s": self.generate, "decode_cpu_s": self.decode_cpu,
+                "prepare_cpu_s": self.prepare_cpu, "processor_cpu_s": self.processor_cpu,
+                "generate_cpu_s": self.generate_cpu, "loop_cpu_s": self.loop_cpu,
+                "idle_fraction": self.idle_fraction, "first_wait_s": self.first_wait,
                 "wait_fraction": self.wait_fraction, "decodes": self.decodes,
                 "rows": self.rows, "batches": self.batches,
                 "events": [[k, round(a, 6), round(b, 6)] for k, a, b in self.events]}
@@ -127,7 +141,7 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
                 "payloads": [engine.chat_text(jobs[i].prompt, system_prompt) for i in order]}
     prefetch = FramePrefetcher(sampling, keys, workers=workers, ahead=ahead or max(2 * batch_size, 2),
                                errors=sample_errors(), **prep)
-    t_start = time.perf_counter()
+    t_start, c_start = time.perf_counter(), time.process_time()
     batch: list[tuple[int, Any, Any]] = []
     bar = tqdm(total=len(jobs), desc=desc, unit=" rows", disable=None if progress else True)
 
@@ -135,20 +149,22 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
         rows = [(i, frames, meta) for i, frames, meta in batch]
         batch.clear()
         first = jobs[rows[0][0]]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         videos = [(frames, meta) for _, frames, meta in rows]
         if isinstance(rows[0][1], dict):  # model-ready rows from the workers: pad and move only
-            inputs = engine.collate([frames for _, frames, _ in rows])
+            inputs = engine.collate([frames for _, frames, _ in rows], reuse=True)
         elif inputs_fn is not None:
             inputs = inputs_fn([jobs[i] for i, _, _ in rows], videos)
         else:
             inputs = engine.inputs([engine.chat_text(jobs[i].prompt, system_prompt) for i, _, _ in rows], videos)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.thread_time()
         out = engine.generate(inputs, max_new_tokens=first.max_new_tokens, temperature=first.temperature,
                               seeds=[jobs[i].seed for i, _, _ in rows])
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.thread_time()
         timings.processor += t1 - t0
         timings.generate += t2 - t1
+        timings.processor_cpu += c1 - c0
+        timings.generate_cpu += c2 - c1
         timings.events += [("processor", t0 - t_start, t1 - t_start), ("generate", t1 - t_start, t2 - t_start)]
         timings.batches += 1
         done = []
@@ -183,8 +199,10 @@ def generate_jobs(engine: Any, sampling: Sampling, jobs: list[GenJob], *, batch_
         flush()
     bar.close()
     timings.wall = time.perf_counter() - t_start
+    timings.loop_cpu = time.process_time() - c_start
     timings.decode, timings.wait, timings.decodes = prefetch.decode_seconds, prefetch.wait_seconds, prefetch.decodes
     timings.prepare = prefetch.prepare_seconds
+    timings.decode_cpu, timings.prepare_cpu = prefetch.decode_cpu, prefetch.prepare_cpu
     timings.rows = len(jobs)
     log.info("videorl predict: %d rows, %d decodes, %d batches in %.1f s (generate %.1f s, model idle %.0f%%)",
              len(jobs), timings.decodes, timings.batches, timings.wall, timings.generate,
