@@ -16,7 +16,9 @@ Four runs in one process, same model:
 - ``batch 8, overlapped``: batched generation, one decode worker process ahead of the model, the
   processor in the model loop (issue 15's engine, ``in_workers=False``);
 - ``batch 8, processor in workers``: the same with the processor in the decode workers
-  (``--prep-workers``, default 2): the loop only pads and generates (issue 27).
+  (``--prep-workers``, default 2): the loop only pads and generates (issue 27);
+- ``batch 8, overlapped as filed``: the overlapped run as it was when issue 27 was filed, side by side:
+  ``VIDEORL_DECODE_FULL=1`` (every frame decoded, frame-threaded worker; same pixels), processor in the loop.
 
 Reported per run: samples/s, CPU seconds per sample by stage (``time.process_time`` in the workers,
 ``time.thread_time`` of the model loop's thread: robust to other people's load, unlike wall time) and
@@ -98,11 +100,17 @@ def main() -> None:
               f"model idle {100 * t.idle_fraction:.0f}% ({100 * _idle_after_first(t):.0f}% after batch 1)  "
               f"frame wait after batch 1 {100 * t.wait_fraction:.1f}% (first {t.first_wait:.2f} s)", flush=True)
         print(f"{'':22s} {cpu_line(runs[name])}", flush=True)
+    filed = [measure(engine, sampling, jobs, 8, 1, False, full_decode=True)]
+    print(f"{'batch 8, overlapped as filed':22s} {filed[0][0]['samples_per_s']:6.2f} samples/s  "
+          f"{cpu_line(filed[0][0])}", flush=True)
+    texts["batch 8, overlapped as filed"] = filed[0][1]
+    filed = [filed[0][0]]
     pairs = [(runs["batch 8, overlapped"], runs["batch 8, processor in workers"])]
     inlines = [runs["batch 8, inline"]]
     for _ in range(args.repeat - 1):
         a, _, _ = measure(engine, sampling, jobs, 8, 1, False)
         b, _, _ = measure(engine, sampling, jobs, 8, args.prep_workers, True)
+        filed.append(measure(engine, sampling, jobs, 8, 1, False, full_decode=True)[0])
         pairs.append((a, b))
         inlines.append(measure(engine, sampling, jobs, 8, 0, False)[0])  # row 2's ratio, per repeat too
         print(f"repeat: overlapped {a['samples_per_s']:.2f}, processor in workers {b['samples_per_s']:.2f} samples/s "
@@ -110,6 +118,11 @@ def main() -> None:
               f"  overlapped {cpu_line(a)}\n  in workers {cpu_line(b)}", flush=True)
     assert texts["batch 8, inline"] == texts["batch 8, overlapped"], "overlap changed the output"
     assert texts["batch 8, inline"] == texts["batch 8, processor in workers"], "worker processor changed the output"
+    assert texts["batch 8, inline"] == texts["batch 8, overlapped as filed"], "the decode skip changed the output"
+    filed_ratios = [b["samples_per_s"] / f["samples_per_s"] for (_, b), f in zip(pairs, filed, strict=True)]
+    speed_filed = _median(filed_ratios)
+    idle_filed = _median([f["idle_after_first"] for f in filed])
+    cpu_filed = {k: _median([f[k] for f in filed]) for k in filed[0] if k.startswith(("cpu_", "bound_"))}
     base, inl, ovl = runs["batch 1, inline"], runs["batch 8, inline"], runs["batch 8, overlapped"]
     wrk = runs["batch 8, processor in workers"]
     ratios = [b["samples_per_s"] / a["samples_per_s"] for a, b in pairs]
@@ -157,6 +170,18 @@ def main() -> None:
                      "roofline_speedup": roof, "load_average_end": load,
                      **{f"workers_{k}": v for k, v in cpu_wrk.items()},
                      **{f"overlapped_{k}": v for k, v in cpu_ovl.items()}}},
+        {"what": f"predict batch 8, processor in the decode workers ({args.prep_workers}) vs the overlapped run as "
+                 f"issue 27 found it (every frame decoded, frame-threaded worker, processor in the model loop; "
+                 f"VIDEORL_DECODE_FULL=1) ({setup})",
+         "result": f"{speed_filed:.2f}x samples/s (median of {len(filed_ratios)} runs, each run of the new engine "
+                   f"against the as-filed run of its round: {', '.join(f'{r:.2f}x' for r in filed_ratios)}); model "
+                   f"idle after the first batch {100 * idle_wrk:.0f}% vs {100 * idle_filed:.0f}% (medians); as filed: "
+                   f"decode {cpu_filed['cpu_decode']:.3f}, loop processor {cpu_filed['cpu_pad_or_processor']:.3f} + "
+                   f"generate {cpu_filed['cpu_generate']:.3f} CPU s/sample; outputs identical (asserted)",
+         "target": ">= 1.3x samples/s; model idle after the first batch < 10%",
+         "metrics": {"speedup_workers_vs_filed": speed_filed, "speedup_workers_vs_filed_min": min(filed_ratios),
+                     "speedup_workers_vs_filed_max": max(filed_ratios), "idle_after_first_filed": idle_filed,
+                     **{f"filed_{k}": v for k, v in cpu_filed.items()}}},
         {"what": f"predict batch 8, decode overlapped (1 worker) vs inline ({setup})",
          "result": f"{speed_ovl:.2f}x samples/s (median of {len(ovl_ratios)} runs each, each "
                    f"{', '.join(f'{r:.2f}x' for r in ovl_ratios)}; first {ovl['samples_per_s']:.2f} vs "
@@ -180,14 +205,24 @@ def main() -> None:
     print(f"-> {RESULTS / 'bench_predict.json'}")
 
 
-def measure(engine, sampling, jobs, batch_size: int, workers: int, in_workers: bool):
-    """One timed :func:`~videorl.predict.run.generate_jobs` run: ``(metrics, texts, Timings)``."""
+def measure(engine, sampling, jobs, batch_size: int, workers: int, in_workers: bool, full_decode: bool = False):
+    """One timed :func:`~videorl.predict.run.generate_jobs` run: ``(metrics, texts, Timings)``;
+    ``full_decode``: with ``VIDEORL_DECODE_FULL=1`` (the decode as it was before issue 27)."""
     from videorl.predict.run import generate_jobs
 
-    t0 = time.perf_counter()
-    results, t = generate_jobs(engine, sampling, jobs, batch_size=batch_size, workers=workers, progress=False,
-                               in_workers=in_workers)
-    wall = time.perf_counter() - t0
+    before = os.environ.get("VIDEORL_DECODE_FULL")
+    if full_decode:
+        os.environ["VIDEORL_DECODE_FULL"] = "1"
+    try:
+        t0 = time.perf_counter()
+        results, t = generate_jobs(engine, sampling, jobs, batch_size=batch_size, workers=workers, progress=False,
+                                   in_workers=in_workers)
+        wall = time.perf_counter() - t0
+    finally:
+        if before is None:
+            os.environ.pop("VIDEORL_DECODE_FULL", None)
+        else:
+            os.environ["VIDEORL_DECODE_FULL"] = before
     n = len(jobs)
     return ({"samples_per_s": n / wall, "decode_s_per_sample": t.decode / n,
              "processor_s_per_sample": t.processor / n, "generate_s_per_sample": t.generate / n,

@@ -95,3 +95,23 @@ def test_thread_type_is_checked():
 
     with pytest.raises(ValueError, match="thread_type"):
         set_decode_threads("MANY")
+
+
+def test_full_decode_switch(bframes, monkeypatch):
+    """``VIDEORL_DECODE_FULL=1`` turns the skip off (every frame up to the last wanted one is decoded), with
+    the same pixels; an explicit ``skip_unwanted`` still wins."""
+    from videorl.video.pyav_backend import decode, full_decode, read_timeline
+
+    tl = read_timeline(bframes)
+    idx = np.array(INDEX_SETS["spread"])
+    on, full, forced = {}, {}, {}
+    a = decode(bframes, tl, idx, 112, 140, stats=on)
+    monkeypatch.setenv("VIDEORL_DECODE_FULL", "1")
+    assert full_decode()
+    b = decode(bframes, tl, idx, 112, 140, stats=full)
+    c = decode(bframes, tl, idx, 112, 140, skip_unwanted=True, stats=forced)
+    assert np.array_equal(a, b) and np.array_equal(a, c)
+    assert on["skipping"] and not full["skipping"] and forced["skipping"]
+    assert full["frames"] == 106 and on["frames"] < 106  # 0..105 decoded in full; fewer with the skip
+    monkeypatch.setenv("VIDEORL_DECODE_FULL", "0")
+    assert not full_decode()

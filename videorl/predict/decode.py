@@ -112,9 +112,10 @@ def _init_worker() -> None:
     """Decode workers: PyAV on one thread (:func:`videorl.video.pyav_backend.set_decode_threads`: about a
     quarter less CPU per video than frame threads; the workers are the parallelism) and one torch thread
     each (the model's process keeps its own), if torch is there."""
-    from videorl.video.pyav_backend import set_decode_threads
+    from videorl.video.pyav_backend import full_decode, set_decode_threads
 
-    set_decode_threads("NONE")
+    if not full_decode():  # VIDEORL_DECODE_FULL=1 keeps the frame threads too (the decode as it was)
+        set_decode_threads("NONE")
     if "torch" in sys.modules:
         import torch
         import torch.multiprocessing  # noqa: F401  (registers the shared-memory tensor reductions)

@@ -118,6 +118,13 @@ video) by default; decode worker processes set ``NONE`` (:func:`set_decode_threa
 costs about a quarter less CPU per video, and the workers already run in parallel."""
 
 
+def full_decode() -> bool:
+    """``VIDEORL_DECODE_FULL=1``: decode every frame as before the skip (no ``NONREF`` skipping, and decode
+    workers keep PyAV's frame threads): the same pixels, more CPU. For ruling the skip out when a decode
+    looks wrong, and for measuring the engine as it was (``benchmarks/bench_predict.py``)."""
+    return os.environ.get("VIDEORL_DECODE_FULL", "") == "1"
+
+
 def set_decode_threads(thread_type: str) -> None:
     """Set :data:`THREAD_TYPE` for this process (``"AUTO"``, ``"FRAME"``, ``"SLICE"`` or ``"NONE"``)."""
     global THREAD_TYPE
@@ -127,7 +134,7 @@ def set_decode_threads(thread_type: str) -> None:
 
 
 def decode(path: str | os.PathLike, timeline: Timeline, indices: np.ndarray, height: int, width: int,
-           threads: int = 0, skip_unwanted: bool = True, stats: dict | None = None) -> np.ndarray:
+           threads: int = 0, skip_unwanted: bool | None = None, stats: dict | None = None) -> np.ndarray:
     """Decode the frames at ``indices`` (sorted, unique) resized to ``height x width``: uint8 [T, H, W, 3].
 
     One sequential pass (seek to the keyframe before the first wanted frame when it is more than
@@ -135,7 +142,7 @@ def decode(path: str | os.PathLike, timeline: Timeline, indices: np.ndarray, hei
     (the pixels of ``to_ndarray(width, height)``: FFmpeg's default bilinear filter, area-aware when
     shrinking, through one reused context); only the wanted frames are converted.
 
-    ``skip_unwanted`` (H.264 / HEVC, :data:`SKIP_NONREF_CODECS`): each packet is demuxed first, and one
+    ``skip_unwanted`` (default: on unless :func:`full_decode`; H.264 / HEVC, :data:`SKIP_NONREF_CODECS`): each packet is demuxed first, and one
     that is not wanted is decoded with ``skip_frame = NONREF``, so a non-reference frame (most
     B-frames) nobody asked for is not decoded at all; reference frames always are, so every wanted
     frame decodes to the same pixels (tested against a full decode). About a quarter of the frames of
@@ -146,6 +153,8 @@ def decode(path: str | os.PathLike, timeline: Timeline, indices: np.ndarray, hei
     path = Path(path)
     stats = {} if stats is None else stats
     stats.update(frames=0, skipping=False, retried=False)
+    if skip_unwanted is None:
+        skip_unwanted = not full_decode()
     if skip_unwanted and timeline.info.codec in SKIP_NONREF_CODECS:
         stats["skipping"] = True
         try:
