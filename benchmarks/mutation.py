@@ -25,6 +25,7 @@ import argparse
 import datetime
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -37,17 +38,21 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "mutation.json"
 MACHINE = "2-core x86-64 CPU VM, no GPU, Python 3.11 (shared with other jobs)"
 
-MODULES: dict[str, list[str]] = {
-    "videorl/video/sizing.py": ["tests/test_video_sampler.py"],
-    "videorl/video/meta.py": ["tests/test_video_sampler.py", "tests/test_frame_cache.py"],
-    "videorl/video/qwen.py": ["tests/test_clock_mutants.py", "tests/test_processor_glue.py",
-                              "tests/test_qwen_text_positions.py"],
-    "videorl/parse/spans.py": ["tests/test_parse_spans.py"],
-    "videorl/scoring/intervals.py": ["tests/test_intervals.py"],
-    "videorl/scoring/official.py": ["tests/test_official_protocol.py", "tests/test_metrics.py"],
-    "videorl/plugins/trl_video.py": ["tests/test_trl_pairing.py", "tests/test_trl_grpo.py"],
-    "videorl/data/export_easyr1.py": ["tests/test_data_export.py"],
-    "videorl/data/export_llamafactory.py": ["tests/test_data_export.py", "tests/test_host_llamafactory_export.py"],
+# module -> stages of pytest arguments that exercise it: the smallest *fast* selection (test files or node ids, and
+# ``-k`` expressions) whose tests check told times, frame choices and scores, the most telling first (``-x``
+# stops at the first failure). Host-tier tests (their own venvs) cost minutes per mutant and are left out;
+# a survivor they alone would catch gets a fast test instead.
+MODULES: dict[str, list[list[str]]] = {
+    "videorl/parse/spans.py": [["tests/test_parse_spans.py"]],
+    "videorl/scoring/intervals.py": [["tests/test_intervals.py"]],
+    "videorl/scoring/official.py": [["tests/test_official_protocol.py", "tests/test_metrics.py"]],
+    "videorl/video/sizing.py": [["tests/test_video_sampler.py"]],
+    "videorl/video/meta.py": [["tests/test_video_sampler.py", "tests/test_frame_cache.py"]],
+    "videorl/video/qwen.py": [["tests/test_clock_mutants.py", "tests/test_processor_glue.py",
+                               "tests/test_qwen_text_positions.py"]],
+    "videorl/data/export_easyr1.py": [["tests/test_data_export.py"]],
+    "videorl/data/export_llamafactory.py": [["tests/test_data_export.py"]],
+    "videorl/plugins/trl_video.py": [["tests/test_trl_pairing.py"]],
 }
 
 # (module, operator, line, diff fragment) -> why the mutant cannot change a told time, a frame choice or a score.
@@ -132,7 +137,8 @@ def _rows(data: dict) -> list[dict]:
         eq = sum(1 for s in res["survivors"] if s["equivalent"])
         since = sum(1 for s in res["survivors"] if s["killed_since_by"])
         ran = c["killed"] + c["survived"] + c["incompetent"]
-        rows.append({"what": f"cosmic-ray on `{module}` ({', '.join(res['tests'])})",
+        tests = describe_stages(res["stages"]) if "stages" in res else ", ".join(res["tests"])
+        rows.append({"what": f"cosmic-ray on `{module}` ({tests})",
                      "result": f"{ran} mutants run: {c['killed']} killed, {c['survived']} survived ({eq} equivalent, "
                                f"{since} killed since by new tests), {res['open_survivors']} open"
                                + (f"; {c['not run']} not run (stopped at the time limit)" if c["not run"] else "")
@@ -142,6 +148,21 @@ def _rows(data: dict) -> list[dict]:
                                  "killed_since": since, "open": res["open_survivors"], "not_run": c["not run"]}})
     return rows
 
+
+_QWEN = [f"transformers.models.{m}" for m in (
+    "qwen2_5_vl.modeling_qwen2_5_vl", "qwen2_5_vl.processing_qwen2_5_vl", "qwen3_vl.modeling_qwen3_vl",
+    "qwen3_vl.processing_qwen3_vl", "qwen3_vl.video_processing_qwen3_vl")]
+# Libraries the fork server imports once per module (the module's tests import them; never videorl itself).
+PRELOAD: dict[str, list[str]] = {
+    "videorl/video/sizing.py": ["numpy", "av"],
+    "videorl/video/meta.py": ["numpy", "av"],
+    "videorl/video/qwen.py": ["numpy", "av", "torch", "transformers", *_QWEN],
+    "videorl/data/export_easyr1.py": ["numpy", "av", "datasets", "jinja2"],
+    "videorl/data/export_llamafactory.py": ["numpy", "av", "datasets", "jinja2"],
+    "videorl/plugins/trl_video.py": ["numpy", "av", "torch", "transformers", "trl", "datasets", "jinja2", *_QWEN],
+}
+TIMEOUT_FACTOR = 4.0  # a mutant's test run over 4x the unmutated one is a hang (killed); the VM is shared and noisy
+MIN_TIMEOUT = 20.0
 
 # Operators left out by default (``--all-operators`` keeps them): bit, shift, power and modulo replacements of
 # arithmetic (each arithmetic operator still gets +/-, *, / and // swaps), and ``is`` / ``is not`` swaps of
@@ -165,37 +186,180 @@ def scratch_copy(dest: Path) -> None:
             shutil.copy2(src, dest / rel)
 
 
-def config(module: str, tests: list[str], timeout: float, exclude: list[str]) -> str:
-    test_cmd = f"{sys.executable} -m pytest -x -q -p no:xdist -p no:cacheprovider {' '.join(tests)}"
+# Each test run is a fresh interpreter, so its start-up counts once per mutant: pytest's entry-point plugins are
+# not auto-loaded (anyio's alone costs ~0.8 s a run) and only hypothesis' plugin is named; the suite needs no other.
+PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "OMP_NUM_THREADS": "1"}
+
+
+PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-p", "_hypothesis_pytestplugin"]
+
+
+def test_command(stages: list[list[str]], sock: Path, timeout: float) -> list[str]:
+    """The command cosmic-ray runs per mutant: a client of :func:`serve` (``--run``), which runs the stages."""
+    return [sys.executable, str(Path(__file__).resolve()), "--run", str(sock), "--run-timeout", str(timeout),
+            "--stages", json.dumps(stages)]
+
+
+def config(module: str, command: list[str], timeout: float, exclude: list[str]) -> str:
     return (f'[cosmic-ray]\nmodule-path = "{module}"\ntimeout = {timeout}\nexcluded-modules = []\n'
-            f'test-command = "{test_cmd}"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
+            f'test-command = {json.dumps(shlex.join(command))}\n\n[cosmic-ray.distributor]\n'
+            f'name = "local"\n\n'
             f'[cosmic-ray.filters.operators-filter]\nexclude-operators = {json.dumps(exclude)}\n')
 
 
-def run_module(work: Path, module: str, timeout: float, exclude: list[str], budget: float | None) -> dict:
-    """cosmic-ray over one module in the scratch copy; the counts and every survivor. ``budget`` (seconds)
-    stops ``exec`` early: the mutants not reached count as "not run" and the entry is marked partial."""
-    tests = MODULES[module]
-    cfg = work / "cosmic-ray.toml"
-    cfg.write_text(config(module, tests, timeout, exclude))
-    session = work / f"{Path(module).stem}.sqlite"
-    session.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(work), "OMP_NUM_THREADS": "1"}
+# -- fork server ---------------------------------------------------------------------------------------------
+# A fresh interpreter per test run would pay pytest's and the heavy libraries' imports once per mutant (torch +
+# transformers + TRL: 10-20 s on the shared VM). The server imports them once (never a videorl module: the
+# mutated code is imported fresh in each child) and forks a child per test run; the child runs pytest.main in
+# the scratch copy with the client's stdout/stderr and exits with pytest's status, which the client returns.
+# A child outliving the timeout is killed by its own alarm.
+
+def serve(sock: Path, preload: list[str]) -> None:
+    import importlib
+    import socket
+
+    sys.dont_write_bytecode = True  # as cosmic-ray's own runs: a pyc must never hide a fresh mutant
+    import pytest
+    for name in ("hypothesis", "_hypothesis_pytestplugin", *preload):
+        importlib.import_module(name)
+    loaded = sorted(m for m in sys.modules if m == "videorl" or m.startswith("videorl."))
+    if loaded:
+        raise SystemExit(f"the fork server must not import the code under test, but it holds {loaded}")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(sock))
+    srv.listen(8)
+    print("ready", flush=True)
+    while True:
+        conn, _ = srv.accept()
+        with conn:
+            msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+            req = json.loads(msg)
+            if req.get("stop"):
+                return
+            deadline = time.monotonic() + float(req["timeout"])
+            code = 0
+            for stage in req["stages"]:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    code = 124
+                    break
+                pid = os.fork()
+                if pid == 0:  # the child: one pytest run
+                    try:
+                        srv.close()
+                        conn.close()
+                        for i, fd in enumerate(fds):
+                            os.dup2(fd, i)
+                        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+                        signal.setitimer(signal.ITIMER_REAL, left)
+                        os.chdir(req["cwd"])
+                        code = int(pytest.main([*PYTEST_ARGS, *stage]))
+                        sys.stdout.flush()
+                        sys.stderr.flush()
+                    except BaseException:  # noqa: BLE001 - whatever happens, the child must not return
+                        code = 3
+                    os._exit(code)
+                _, status = os.waitpid(pid, 0)
+                code = os.waitstatus_to_exitcode(status)
+                if code:
+                    code = code if code > 0 else 128 - code  # killed by a signal (the alarm): nonzero
+                    break
+            for fd in fds:
+                os.close(fd)
+            try:
+                conn.sendall(f"{code}\n".encode())
+            except OSError:  # the client was killed (cosmic-ray's timeout)
+                pass
+
+
+def run_client(sock: Path, stages: list[list[str]], timeout: float) -> int:
+    """Ask the server to run ``stages``; its exit status (0: every stage passed). Exit 2 (a failed run, so
+    cosmic-ray would count the mutant killed) is never returned for a dead server: that raises instead."""
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.connect(str(sock))
+        socket.send_fds(c, [json.dumps({"cwd": os.getcwd(), "stages": stages, "timeout": timeout}).encode()],
+                        [0, 1, 2])
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = c.recv(64)
+            if not chunk:
+                raise SystemExit("the fork server closed the connection without a result")
+            reply += chunk
+    return int(reply)
+
+
+def start_server(work: Path, module: str, env: dict) -> tuple[subprocess.Popen, Path]:
+    sock = work / f"forkserver-{Path(module).stem}.sock"
+    sock.unlink(missing_ok=True)
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", str(sock), "--preload",
+                             *PRELOAD.get(module, [])], cwd=work, env=env, stdout=subprocess.PIPE, text=True)
+    if proc.stdout.readline().strip() != "ready":
+        raise SystemExit(f"the fork server for {module} did not start (exit {proc.wait()})")
+    return proc, sock
+
+
+def stop_server(proc: subprocess.Popen, sock: Path) -> None:
+    import socket
+
+    if proc.poll() is None:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+            c.connect(str(sock))
+            socket.send_fds(c, [json.dumps({"stop": True}).encode()], [0, 1, 2])
+        proc.wait(timeout=30)
+
+
+def baseline(work: Path, command: list[str], env: dict) -> float:
+    """Wall seconds of the module's tests on the unmutated tree (they must pass: a failing baseline would count
+    every mutant as killed)."""
     start = time.perf_counter()
-    subprocess.run(["cosmic-ray", "init", str(cfg), str(session)], cwd=work, env=env, check=True)
-    if exclude:  # marks the excluded operators' mutants as skipped
-        subprocess.run(["cr-filter-operators", str(session), str(cfg)], cwd=work, env=env, check=True)
-    partial = False
-    proc = subprocess.Popen(["cosmic-ray", "exec", str(cfg), str(session)], cwd=work, env=env,
-                            start_new_session=True)
+    proc = subprocess.run(command, cwd=work, env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"the tests fail on the unmutated tree:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def describe_stages(stages: list[list[str]]) -> str:
+    return ", then ".join(" ".join(stage) for stage in stages)
+
+
+def run_module(work: Path, module: str, timeout: float | None, exclude: list[str], budget: float | None) -> dict:
+    """cosmic-ray over one module in the scratch copy; the counts and every survivor. ``timeout`` (seconds per
+    test run) defaults to :data:`TIMEOUT_FACTOR` times the measured baseline run, at least :data:`MIN_TIMEOUT`.
+    ``budget`` (seconds) stops ``exec`` early: the mutants not reached count as "not run", the entry partial."""
+    stages = MODULES[module]
+    env = {**os.environ, "PYTHONPATH": str(work), **PYTEST_ENV}
+    server, sock = start_server(work, module, env)
     try:
-        proc.wait(timeout=budget)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait()
-        partial = True
-    if proc.returncode and not partial:
-        raise subprocess.CalledProcessError(proc.returncode, "cosmic-ray exec")
+        base = baseline(work, test_command(stages, sock, 1800.0), env)
+        if timeout is None:
+            timeout = round(max(MIN_TIMEOUT, TIMEOUT_FACTOR * base), 1)
+        print(f"{module}: unmutated tests pass in {base:.1f} s; timeout per mutant {timeout} s", flush=True)
+        cfg = work / "cosmic-ray.toml"
+        cfg.write_text(config(module, test_command(stages, sock, timeout), timeout, exclude))
+        session = work / f"{Path(module).stem}.sqlite"
+        session.unlink(missing_ok=True)
+        start = time.perf_counter()
+        subprocess.run(["cosmic-ray", "init", str(cfg), str(session)], cwd=work, env=env, check=True)
+        if exclude:  # marks the excluded operators' mutants as skipped
+            subprocess.run(["cr-filter-operators", str(session), str(cfg)], cwd=work, env=env, check=True)
+        partial = False
+        proc = subprocess.Popen(["cosmic-ray", "exec", str(cfg), str(session)], cwd=work, env=env,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+            partial = True
+        if proc.returncode and not partial:
+            raise subprocess.CalledProcessError(proc.returncode, "cosmic-ray exec")
+        if server.poll() is not None:  # its clients' failures were not test failures: nothing here is valid
+            raise SystemExit(f"the fork server died during the run (exit {server.returncode})")
+    finally:
+        stop_server(server, sock)
     dump = subprocess.run(["cosmic-ray", "dump", str(session)], cwd=work, env=env, check=True,
                           capture_output=True, text=True).stdout
     counts = {"killed": 0, "survived": 0, "incompetent": 0, "skipped": 0, "not run": 0}
@@ -215,8 +379,9 @@ def run_module(work: Path, module: str, timeout: float, exclude: list[str], budg
         survivors.append({"operator": mut["operator_name"], "occurrence": mut["occurrence"],
                           "line": mut["start_pos"][0], "mutant_line": plus, "diff": diff,
                           "equivalent": EQUIVALENT.get(key)})
-    return {"tests": tests, "counts": counts, "total": sum(counts.values()), "partial": partial,
-            "excluded_operators": exclude,
+    return {"tests": [t for stage in stages for t in stage if not t.startswith("-")], "stages": stages,
+            "counts": counts, "total": sum(counts.values()), "partial": partial,
+            "excluded_operators": exclude, "baseline_seconds": round(base, 2), "timeout_seconds": timeout,
             "seconds": round(time.perf_counter() - start, 1), "survivors": survivors,
             "open_survivors": None}  # set by annotate()
 
@@ -226,14 +391,26 @@ def main() -> int:
     p.add_argument("--modules", nargs="+", default=list(MODULES), choices=list(MODULES), metavar="MODULE",
                    type=lambda m: m if m.startswith("videorl/") else f"videorl/{m}",
                    help=f"modules to mutate (default: all): {', '.join(MODULES)}")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds per test run (over it: killed)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help=f"seconds per test run, over it: killed (default: {TIMEOUT_FACTOR} x the unmutated run, "
+                        f"at least {MIN_TIMEOUT} s)")
     p.add_argument("--out", type=Path, default=RESULT)
     p.add_argument("--all-operators", action="store_true", help="keep the operators EXCLUDED_OPERATORS leaves out")
     p.add_argument("--annotate-only", action="store_true",
                    help="only re-mark the stored survivors with the current EQUIVALENT list and rewrite --out")
     p.add_argument("--minutes", type=float, default=None,
                    help="stop each module after this many minutes (the rest: 'not run', the entry partial)")
+    p.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: the fork server on this socket
+    p.add_argument("--preload", nargs="*", default=[], help=argparse.SUPPRESS)
+    p.add_argument("--run", type=Path, help=argparse.SUPPRESS)  # internal: a client of the fork server
+    p.add_argument("--run-timeout", type=float, default=600.0, help=argparse.SUPPRESS)
+    p.add_argument("--stages", type=json.loads, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.serve:
+        serve(args.serve, args.preload)
+        return 0
+    if args.run:
+        return run_client(args.run, args.stages, args.run_timeout)
     data = json.loads(args.out.read_text()) if args.out.is_file() else {}
     data.setdefault("modules", {})
     if args.annotate_only:
@@ -247,7 +424,7 @@ def main() -> int:
         work = Path(tmp)
         scratch_copy(work)
         for module in args.modules:
-            print(f"{module}: mutating, tests {' '.join(MODULES[module])}", flush=True)
+            print(f"{module}: mutating, tests {describe_stages(MODULES[module])}", flush=True)
             res = run_module(work, module, args.timeout, [] if args.all_operators else EXCLUDED_OPERATORS,
                              None if args.minutes is None else args.minutes * 60)
             res["date"] = datetime.date.today().isoformat()

@@ -208,6 +208,10 @@ def test_think_only_output_is_read_whole():
     ("00:01:02,500", 62.5),  # SRT comma milliseconds
     ("12秒", 12.0), (" 4 ", 4.0), ("0", 0.0),
     ("-3", None), ("abc", None), ("1:75", None), ("1:61:00", None), ("3 - 4", None), ("", None), ("2nd", None),
+    ("1:59:30", 7170.0),  # 3600 + 59 * 60 + 30: minute 59 is the last valid one
+    ("01:60:00", None),
+    ("1 min 59.5 s", 119.5), ("1 min 60 s", None),  # the seconds after minutes must be < 60 too
+    ("12.5".rjust(64), 12.5), ("12.5".rjust(65), None),  # tokens up to 64 characters are read
 ])
 def test_parse_time(token, expected):
     assert parse_time(token) == (pytest.approx(expected) if expected is not None else None)
@@ -294,6 +298,39 @@ def test_round_trip_of_written_spans(a, b):
     s, e = round(min(a, b), 1), round(max(a, b), 1)
     assert parse_span(f"{s:.1f} - {e:.1f}") == (s, e)
     assert parse_span(f'<answer>{{"start_time": "{s:.1f}", "end_time": "{e:.1f}"}}</answer>') == (s, e)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "Min" alone (no "min", no "MIN") still turns on the minutes forms
+    ("Start: 1 Min 30 s, End: 2 Min", (90.0, 120.0)), ("From 1 Min to 2 Min", (60.0, 120.0)),
+    # a minus after words (not right after the previous value) is a sign: the span is negative -> None
+    ("3 apples, -1 to 5", None),
+    # dates: 1999-05-01 gives no (5, 1); 12-31-99 gives no (12, 31) nor (31, 99)
+    ("Recorded 1999-05-01, from 3 to 7", (3.0, 7.0)), ("Filmed 12-31-99.", None),
+    # an excluding word reaches at most three separators back: four spaces free the pair
+    ("step    3 - 5", (3.0, 5.0)),
+    # values in angle brackets pair up (Qwen3-VL timestamps) only when "<" and ">" hug them
+    ("Event <3.5 seconds> then <7.0 seconds>", (3.5, 7.0)), ("Event <3.5    > then <7.0    >", None),
+    # underscores of emphasis are blanked without any backslash in the text
+    ("from _3.5_ to _7_ s", (3.5, 7.0)),
+    # keys in reverse order among other keys (not a bare pair): the end is found before the start
+    ('{"end": 7, "start": 3, "label": "x"}', (3.0, 7.0)),
+    # the gap between two values is at most 24 characters
+    ("3 marks</t> to <t>around 7", (3.0, 7.0)), ("3 marks</t> to <t>around  7", None),
+])
+def test_span_rules_at_their_edges(text, expected):
+    assert parse_span(text) == expected
+
+
+def test_a_negative_first_value_keeps_its_sign_in_the_matched_text():
+    assert find_span("-3 - 5") == (-3.0, 5.0, 0, 6, "-3 - 5")
+
+
+def test_number_words_in_capitals_next_to_a_dotted_capital_i():
+    # U+0130 lower-cases to two characters, so the word search lower-cases ASCII letters only (offsets kept):
+    # every capital A-Z must still map to its lower case, Z included ("ZERO").
+    assert parse_span("İstanbul clip: from ZERO to FIFTEEN SECONDS") == (0.0, 15.0)
+    assert parse_span("İ: between TWELVE and TWENTY-ONE seconds") == (12.0, 21.0)
 
 
 @pytest.mark.parametrize("text", [
