@@ -42,14 +42,16 @@ MACHINE = "2-core x86-64 CPU VM, no GPU, Python 3.11 (shared with other jobs)"
 # ``-k`` expressions) whose tests check told times, frame choices and scores, the most telling first (``-x``
 # stops at the first failure). Host-tier tests (their own venvs) cost minutes per mutant and are left out;
 # a survivor they alone would catch gets a fast test instead.
+_SIZE_RULES = "frame_size_table or budget_conflict or aspect_ratio or targets_are_exact or smart_resize"
 MODULES: dict[str, list[list[str]]] = {
     "videorl/parse/spans.py": [["tests/test_parse_spans.py"]],
     "videorl/scoring/intervals.py": [["tests/test_intervals.py"]],
     "videorl/scoring/official.py": [["tests/test_official_protocol.py", "tests/test_metrics.py"]],
-    "videorl/video/sizing.py": [["tests/test_video_sampler.py"]],
+    "videorl/video/sizing.py": [["tests/test_video_sampler.py", "-k", _SIZE_RULES],
+                                ["tests/test_video_sampler.py", "-k", f"not ({_SIZE_RULES})"]],
     "videorl/video/meta.py": [["tests/test_video_sampler.py", "tests/test_frame_cache.py"]],
-    "videorl/video/qwen.py": [["tests/test_clock_mutants.py", "tests/test_processor_glue.py",
-                               "tests/test_qwen_text_positions.py"]],
+    "videorl/video/qwen.py": [["tests/test_clock_mutants.py", "tests/test_qwen_text_positions.py",
+                               "tests/test_processor_glue.py"]],
     "videorl/data/export_easyr1.py": [["tests/test_data_export.py"]],
     "videorl/data/export_llamafactory.py": [["tests/test_data_export.py"]],
     "videorl/plugins/trl_video.py": [["tests/test_trl_pairing.py"]],
@@ -154,7 +156,7 @@ _QWEN = [f"transformers.models.{m}" for m in (
     "qwen3_vl.processing_qwen3_vl", "qwen3_vl.video_processing_qwen3_vl")]
 # Libraries the fork server imports once per module (the module's tests import them; never videorl itself).
 PRELOAD: dict[str, list[str]] = {
-    "videorl/video/sizing.py": ["numpy", "av"],
+    "videorl/video/sizing.py": ["numpy", "av", "torch", "qwen_vl_utils.vision_process"],
     "videorl/video/meta.py": ["numpy", "av"],
     "videorl/video/qwen.py": ["numpy", "av", "torch", "transformers", *_QWEN],
     "videorl/data/export_easyr1.py": ["numpy", "av", "datasets", "jinja2"],
@@ -325,7 +327,8 @@ def describe_stages(stages: list[list[str]]) -> str:
     return ", then ".join(" ".join(stage) for stage in stages)
 
 
-def run_module(work: Path, module: str, timeout: float | None, exclude: list[str], budget: float | None) -> dict:
+def run_module(work: Path, module: str, timeout: float | None, exclude: list[str], budget: float | None,
+               resume: bool = False) -> dict:
     """cosmic-ray over one module in the scratch copy; the counts and every survivor. ``timeout`` (seconds per
     test run) defaults to :data:`TIMEOUT_FACTOR` times the measured baseline run, at least :data:`MIN_TIMEOUT`.
     ``budget`` (seconds) stops ``exec`` early: the mutants not reached count as "not run", the entry partial."""
@@ -340,11 +343,14 @@ def run_module(work: Path, module: str, timeout: float | None, exclude: list[str
         cfg = work / "cosmic-ray.toml"
         cfg.write_text(config(module, test_command(stages, sock, timeout), timeout, exclude))
         session = work / f"{Path(module).stem}.sqlite"
-        session.unlink(missing_ok=True)
         start = time.perf_counter()
-        subprocess.run(["cosmic-ray", "init", str(cfg), str(session)], cwd=work, env=env, check=True)
-        if exclude:  # marks the excluded operators' mutants as skipped
-            subprocess.run(["cr-filter-operators", str(session), str(cfg)], cwd=work, env=env, check=True)
+        if resume and session.is_file():  # the mutants already run keep their results; exec runs the rest
+            print(f"{module}: resuming {session}", flush=True)
+        else:
+            session.unlink(missing_ok=True)
+            subprocess.run(["cosmic-ray", "init", str(cfg), str(session)], cwd=work, env=env, check=True)
+            if exclude:  # marks the excluded operators' mutants as skipped
+                subprocess.run(["cr-filter-operators", str(session), str(cfg)], cwd=work, env=env, check=True)
         partial = False
         proc = subprocess.Popen(["cosmic-ray", "exec", str(cfg), str(session)], cwd=work, env=env,
                                 start_new_session=True)
@@ -382,7 +388,7 @@ def run_module(work: Path, module: str, timeout: float | None, exclude: list[str
     return {"tests": [t for stage in stages for t in stage if not t.startswith("-")], "stages": stages,
             "counts": counts, "total": sum(counts.values()), "partial": partial,
             "excluded_operators": exclude, "baseline_seconds": round(base, 2), "timeout_seconds": timeout,
-            "seconds": round(time.perf_counter() - start, 1), "survivors": survivors,
+            "seconds": round(time.perf_counter() - start, 1), "resumed": resume, "survivors": survivors,
             "open_survivors": None}  # set by annotate()
 
 
@@ -400,6 +406,9 @@ def main() -> int:
                    help="only re-mark the stored survivors with the current EQUIVALENT list and rewrite --out")
     p.add_argument("--minutes", type=float, default=None,
                    help="stop each module after this many minutes (the rest: 'not run', the entry partial)")
+    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                   help="go on with an interrupted run in its scratch copy DIR (the mutants already run keep their "
+                        "results; the rest run with the checkout's current tests)")
     p.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: the fork server on this socket
     p.add_argument("--preload", nargs="*", default=[], help=argparse.SUPPRESS)
     p.add_argument("--run", type=Path, help=argparse.SUPPRESS)  # internal: a client of the fork server
@@ -421,12 +430,12 @@ def main() -> int:
     if shutil.which("cosmic-ray") is None:
         p.error('cosmic-ray is not installed: pip install "cosmic-ray>=8.4"')
     with tempfile.TemporaryDirectory(prefix="videorl-mutation-") as tmp:
-        work = Path(tmp)
-        scratch_copy(work)
+        work = args.resume or Path(tmp)
+        scratch_copy(work)  # a resumed copy gets the checkout's current files (a mutant left behind is undone)
         for module in args.modules:
             print(f"{module}: mutating, tests {describe_stages(MODULES[module])}", flush=True)
             res = run_module(work, module, args.timeout, [] if args.all_operators else EXCLUDED_OPERATORS,
-                             None if args.minutes is None else args.minutes * 60)
+                             None if args.minutes is None else args.minutes * 60, resume=args.resume is not None)
             res["date"] = datetime.date.today().isoformat()
             data["modules"][module] = res
             annotate(data)

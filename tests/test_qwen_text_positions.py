@@ -111,3 +111,20 @@ def test_padded_batch_rows_are_numbered_as_alone_and_the_forward_uses_it(setup):
     assert torch.equal(prefill[-3:, 1], pos[:, 1])  # [text, t, h, w] positions; the 3D ones are ours
     # the first new token continues right after the prompt's last id, in every row
     assert torch.equal(step[-3:, :, 0], pos[:, :, -1] + 1)
+
+
+def test_a_row_that_ends_with_its_video_is_left_as_it_is(setup):
+    """Nothing follows the video: the released numbering and transformers' agree, the wrapper changes nothing,
+    and the next id (rope delta) is the video's largest id + 1: start + 9 for the 5 s video."""
+    processor, model, videos = setup
+    full = _inputs(processor, [videos[5]])
+    ids = full["input_ids"][0].tolist()
+    video_id = model.config.video_token_id
+    cut = len(ids) - ids[::-1].index(video_id)  # up to the last video token
+    inputs = {k: full[k][:, :cut] for k in ("input_ids", "mm_token_type_ids", "attention_mask")}
+    inputs.update(video_grid_thw=full["video_grid_thw"], second_per_grid_ts=full["second_per_grid_ts"])
+    restore_text_positions_after_vision(model)
+    pos, deltas = _positions(model, inputs)
+    first = ids.index(video_id)
+    assert int(pos[0, 0, first]) == first and int(pos.max()) == first + 8
+    assert deltas.tolist() == [[first + 9 - cut]]

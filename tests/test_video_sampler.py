@@ -151,6 +151,15 @@ def test_qwen3_budget_conflict_raises():
         video_frame_size(720, 1280, 120, patch_size=16, max_pixels=448 * 252)
 
 
+def test_aspect_ratio_limit_is_qwen_vl_utils_strict_200():
+    """qwen-vl-utils refuses ``max / min > 200`` (MAX_RATIO): a frame exactly 200 times wider than high is
+    sized, one 201 times wider is refused (kills ``>`` -> ``>=`` and ``200`` -> ``199`` in sizing.py)."""
+    # 28 x 5600: ratio 200, a whole number of 28-pixel patches each way, within the pixel bounds -> unchanged
+    assert smart_resize(28, 5600, 28, 3136, 28 * 5600) == (28, 5600)
+    with pytest.raises(ValueError, match="aspect ratio"):
+        smart_resize(28, 5628, 28, 3136, 28 * 5628)  # ratio 201
+
+
 def _qwen_smart_resize():
     try:
         from qwen_vl_utils.vision_process import smart_resize as ref
