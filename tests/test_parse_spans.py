@@ -212,6 +212,8 @@ def test_think_only_output_is_read_whole():
     ("01:60:00", None),
     ("1 min 59.5 s", 119.5), ("1 min 60 s", None),  # the seconds after minutes must be < 60 too
     ("12.5".rjust(64), 12.5), ("12.5".rjust(65), None),  # tokens up to 64 characters are read
+    ("1:60", None), ("0:59.5", 59.5), ("1:02.5 s", 62.5),  # seconds of a clock value < 60; a unit after it
+    (None, None), (12.5, None),  # not a string: None, never an error
 ])
 def test_parse_time(token, expected):
     assert parse_time(token) == (pytest.approx(expected) if expected is not None else None)
@@ -317,9 +319,43 @@ def test_round_trip_of_written_spans(a, b):
     ('{"end": 7, "start": 3, "label": "x"}', (3.0, 7.0)),
     # the gap between two values is at most 24 characters
     ("3 marks</t> to <t>around 7", (3.0, 7.0)), ("3 marks</t> to <t>around  7", None),
+    # at most MAX_TOKENS (2000) values are examined: a span written after the 2000th is not read
+    ("n 1 " * 1998 + "3 - 7", (3.0, 7.0)), ("n 1 " * 1999 + "3 - 7", None),
+    # capitalised unit words turn on number words ("Sec" alone, "SEC" alone)
+    ("Between Twelve and Fifteen Seconds", (12.0, 15.0)), ("BETWEEN TWELVE AND FIFTEEN SECONDS", (12.0, 15.0)),
+    # an invalid minutes value is skipped, the values after it still read
+    ("1 min 75 s; from 3 to 7 s", (3.0, 7.0)),
+    # a clock value is seconds: no minutes rule for the bare number before it
+    ("from 1:30 to 2 min", (90.0, 120.0)), ("1:30 s - 2:00 s", (90.0, 120.0)), ("3 - 0:15", (3.0, 15.0)),
+    # number words need a unit on one of the two values (a clock value counts as one)
+    ("between twelve and 15, in seconds", None), ("from twelve to 0:15, seconds", (12.0, 15.0)),
+    ("between one and two people left, 30 seconds later", None),
+    ("between 3 and fifteen people, 30 seconds later", None), ("twelve, 15 seconds", None),
+    # "a, b" is a span only inside brackets: both the opening and the closing one
+    ("(3, 7 apples", None), ("I have 3, 7 apples", None),
+    ("Recorded 2010-05-01, from 3 to 7", (3.0, 7.0)),
+    ("{step 3 - 5}", None),  # the word before the value is "step", whatever punctuation precedes it
+    # an end keyword far before the value (outside the 48-character window) does not cue it
+    ("That was the end of the first story, long ago. Now it starts at 3 with 5 dogs.", None),
+    ("start" + " " * 43 + "3, later end 7", (3.0, 7.0)), ("start" + " " * 44 + "3, later end 7", None),
+    ("Event <3.5  > then <7.0  >", (3.5, 7.0)),  # ">" within three characters after the value
+    ("结束7，开始3", (3.0, 7.0)),  # a cue keyword right before the last value
+    ("end 7, start结束 3", (3.0, 7.0)),  # a value cued as start and end pairs with another value's end
+    # the end cue is looked for up to 40 values after the start
+    ("starts at 3" + " x 1" * 39 + " ends at 7", (3.0, 7.0)), ("starts at 3" + " x 1" * 40 + " ends at 7", None),
+    # a text of two bare values: at most 200 characters, and nothing but labels and punctuation between them
+    ("3.5, 7.0 " + "=" * 191, (3.5, 7.0)), ("3.5, 7.0 " + "=" * 192, None), ("3.5 apples 7.0", None),
 ])
 def test_span_rules_at_their_edges(text, expected):
     assert parse_span(text) == expected
+
+
+def test_policy_edges():
+    from videorl.parse.spans import apply_span_policy
+
+    assert apply_span_policy(3, 40, duration=30.0) == (3.0, 30.0)  # duration by keyword
+    assert apply_span_policy("abc", 5.0) is None  # not a number: None, not an error
+    assert parse_span("5 - 5", reversed="invalid") == (5.0, 5.0)  # zero length is not reversed
 
 
 def test_a_negative_first_value_keeps_its_sign_in_the_matched_text():
