@@ -65,6 +65,41 @@ _ODD = ("expected_qwen3_timestamps pads an odd frame count, but sample_frames al
         "(sizing.even_count), so the padding line never runs on a real VideoMeta")
 _FLOOR = ("floor(x // f) = floor(x / f) for positive x and f except where x / f rounds up to a whole number "
           "(one ulp); and it is the frame size, not a time, a frame choice or a score")
+# parse/spans.py (reasons shared by several mutants)
+_SP_AT = ("'@' (64) becomes '`' in the ASCII lower-casing table of the dotted-I path; both are non-word characters "
+          "and the table only feeds the number-word search (letters and \\b boundaries): no value read changes")
+_SP_DEFAULT = "_Tok's word default is never used: _tokens passes word=False and _word_tokens word=True explicitly"
+_SP_EMPTY = "'' is the least string: s.strip() <= '' holds exactly when s.strip() == ''"
+_SP_LIMIT = ("limit = MAX_TOKENS - len(toks) is never negative (toks holds at most MAX_TOKENS values) and "
+             "islice(found, 0) is empty: '<= 0', '== 0' and '< 0' give the same list")
+_SP_LOWER = ("str.lower() never shortens a string (its special mappings only expand, U+0130 to two code points): "
+             "'!=' and '>' agree")
+_SP_EMPTY_GAP = ("an empty gap matches none of the separator expressions (each needs a separator character): the pair "
+                 "is refused either way")
+_SP_WINDOW = ("the 24-character window before the first value: every check on it looks at most 16 characters back "
+              "('between the ', an excluding word and 3 separators, '(' or a date digit) except the word scan, "
+              "which reaches the window's start only through a word of more than 20 characters, never an "
+              "excluding word (9 at most): a window of 23, 25 or a0 // 24 characters reads the same")
+_SP_FIRST_SEP = ("stopping the separator scan at index 1 leaves only before[0], itself a separator: no word and no '#' "
+                 "follows, so the answer is False either way")
+_SP_NONNEG = "i starts at len(before) and steps down by 1 only while it is > 0: '> 0' and '!= 0' stop at the same i"
+_SP_SAME_INT = "k / 1 and k // 1 keep k's value (0, 1, 2): 'k < 3' reads the same"
+_SP_SCAN_REGEX = ("for ASCII words the scan and _EXCLUDE_BEFORE_RE answer the same (tests/test_parse_spans.py::"
+                  "test_exclusion_scan_matches_its_regex): the mutant only sends other ASCII words to the regex")
+_SP_RESEARCH = ("the second search then runs on the values of the first (without a minutes word or a 1m05s form the "
+                "minutes expression finds the same values with the same units): the same None")
+_SP_UNMARKED = ("blanking only turns characters into spaces, so text <= original always holds, and where text equals "
+                "original the matched text taken from the original is the same")
+_SP_LIMIT_KW = ("a keyword never ends one character into a value (keywords end with a letter, values start with a "
+                "digit): keywords up to start or start + 1 are the same")
+_SP_LT_NE = "i runs over range(len(toks)), so i + 1 <= len(toks): '<' and '!=' agree"
+_SP_POS = "re's finditer takes a negative pos as 0"
+_SP_UNIT2 = "a value's unit is 0, 1 or 2: '== 2' and '>= 2' agree"
+_SP_POLICY = "reversed is 'swap' or 'invalid' (checked first) and 'swap' <= 'invalid' is False: '<=' and '==' agree"
+_SP_BISECT = "bisect_left returns at most len(kw_ends): '>=' and '==' agree"
+
+#@SPANS@
+
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     ("videorl/scoring/intervals.py", "core/ReplaceComparisonOperator_Gt_NotEq", 36,
      "if lp > 0 and lg != 0:"): _LENGTHS,

@@ -344,6 +344,8 @@ def test_round_trip_of_written_spans(a, b):
     # the end cue is looked for up to 40 values after the start
     ("starts at 3" + " x 1" * 39 + " ends at 7", (3.0, 7.0)), ("starts at 3" + " x 1" * 40 + " ends at 7", None),
     # a text of two bare values: at most 200 characters, and nothing but labels and punctuation between them
+    ("3 to 7 -", (3.0, 7.0)),  # a minus at the very end of the text is no sign of the first value
+    ("The start was late: 3 people came, and the end was at 7", None),  # a start keyword must cue the value
     ("3.5, 7.0 " + "=" * 191, (3.5, 7.0)), ("3.5, 7.0 " + "=" * 192, None), ("3.5 apples 7.0", None),
 ])
 def test_span_rules_at_their_edges(text, expected):
@@ -356,6 +358,9 @@ def test_policy_edges():
     assert apply_span_policy(3, 40, duration=30.0) == (3.0, 30.0)  # duration by keyword
     assert apply_span_policy("abc", 5.0) is None  # not a number: None, not an error
     assert parse_span("5 - 5", reversed="invalid") == (5.0, 5.0)  # zero length is not reversed
+    for bad in (float("inf"), float("nan"), True):  # a duration must be a finite positive number, not a bool
+        with pytest.raises(ValueError, match="duration must be a positive number"):
+            parse_span("3 - 7", bad)
 
 
 def test_a_negative_first_value_keeps_its_sign_in_the_matched_text():
