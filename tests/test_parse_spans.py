@@ -321,6 +321,7 @@ def test_round_trip_of_written_spans(a, b):
     ("3 marks</t> to <t>around 7", (3.0, 7.0)), ("3 marks</t> to <t>around  7", None),
     # at most MAX_TOKENS (2000) values are examined: a span written after the 2000th is not read
     ("n 1 " * 1998 + "3 - 7", (3.0, 7.0)), ("n 1 " * 1999 + "3 - 7", None),
+    ("n 1 " * 1999 + "between twelve and fifteen seconds", None),  # number words count towards the bound
     # capitalised unit words turn on number words ("Sec" alone, "SEC" alone)
     ("Between Twelve and Fifteen Seconds", (12.0, 15.0)), ("BETWEEN TWELVE AND FIFTEEN SECONDS", (12.0, 15.0)),
     # an invalid minutes value is skipped, the values after it still read
@@ -357,6 +358,7 @@ def test_policy_edges():
 
     assert apply_span_policy(3, 40, duration=30.0) == (3.0, 30.0)  # duration by keyword
     assert apply_span_policy("abc", 5.0) is None  # not a number: None, not an error
+    assert apply_span_policy(3.0, -0.5) is None and apply_span_policy(-0.5, 3.0) is None  # any negative value
     assert parse_span("5 - 5", reversed="invalid") == (5.0, 5.0)  # zero length is not reversed
     for bad in (float("inf"), float("nan"), True):  # a duration must be a finite positive number, not a bool
         with pytest.raises(ValueError, match="duration must be a positive number"):
