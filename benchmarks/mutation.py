@@ -96,6 +96,10 @@ _SP_LT_NE = "i runs over range(len(toks)), so i + 1 <= len(toks): '<' and '!=' a
 _SP_POS = "re's finditer takes a negative pos as 0"
 _SP_UNIT2 = "a value's unit is 0, 1 or 2: '== 2' and '>= 2' agree"
 _SP_POLICY = "reversed is 'swap' or 'invalid' (checked first) and 'swap' <= 'invalid' is False: '<=' and '==' agree"
+_SP_HMS = "a clock value has at most two colons (_HMS): len(parts) is 2 or 3, so '== 3' and '>= 3' agree"
+_SP_PREV = ("prev_end is only read as 'prev_end >= 0' and is -1 before the first value or a value's end (>= 1) "
+            "after it: starting at -2 or testing '>= 1' reads the same")
+_SP_COUNT = "out grows by one value at a time, so it reaches exactly MAX_TOKENS: '>=' and '==' stop at the same value"
 _SP_BISECT = "bisect_left returns at most len(kw_ends): '>=' and '==' agree"
 
 # @SPANS

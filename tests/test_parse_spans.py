@@ -310,7 +310,7 @@ def test_round_trip_of_written_spans(a, b):
     # dates: 1999-05-01 gives no (5, 1); 12-31-99 gives no (12, 31) nor (31, 99)
     ("Recorded 1999-05-01, from 3 to 7", (3.0, 7.0)), ("Filmed 12-31-99.", None),
     # an excluding word reaches at most three separators back: four spaces free the pair
-    ("step    3 - 5", (3.0, 5.0)),
+    ("step    3 - 5", (3.0, 5.0)), ("step   3 - 5", None),
     # values in angle brackets pair up (Qwen3-VL timestamps) only when "<" and ">" hug them
     ("Event <3.5 seconds> then <7.0 seconds>", (3.5, 7.0)), ("Event <3.5    > then <7.0    >", None),
     # underscores of emphasis are blanked without any backslash in the text
@@ -345,7 +345,9 @@ def test_round_trip_of_written_spans(a, b):
     # the end cue is looked for up to 40 values after the start
     ("starts at 3" + " x 1" * 39 + " ends at 7", (3.0, 7.0)), ("starts at 3" + " x 1" * 40 + " ends at 7", None),
     # a text of two bare values: at most 200 characters, and nothing but labels and punctuation between them
-    ("3 to 7 -", (3.0, 7.0)),  # a minus at the very end of the text is no sign of the first value
+    ("3 to 7 -", (3.0, 7.0)),
+    ("at 1:75, from 3 to 7", (3.0, 7.0)),  # an invalid clock value is skipped, the values after it still read
+    ("3 x-1 to 5", None),  # "x-1": the minus follows a word, so it is a sign  # a minus at the very end of the text is no sign of the first value
     ("The start was late: 3 people came, and the end was at 7", None),  # a start keyword must cue the value
     ("3.5, 7.0 " + "=" * 191, (3.5, 7.0)), ("3.5, 7.0 " + "=" * 192, None), ("3.5 apples 7.0", None),
 ])
@@ -358,6 +360,7 @@ def test_policy_edges():
 
     assert apply_span_policy(3, 40, duration=30.0) == (3.0, 30.0)  # duration by keyword
     assert apply_span_policy("abc", 5.0) is None  # not a number: None, not an error
+    assert parse_span("3 - 40", duration=30.0) == (3.0, 30.0) and find_span(12) is None
     assert apply_span_policy(3.0, -0.5) is None and apply_span_policy(-0.5, 3.0) is None  # any negative value
     assert parse_span("5 - 5", reversed="invalid") == (5.0, 5.0)  # zero length is not reversed
     for bad in (float("inf"), float("nan"), True):  # a duration must be a finite positive number, not a bool
