@@ -333,6 +333,14 @@ def test_round_trip_of_written_spans(a, b):
     ("between one and two people left, 30 seconds later", None),
     ("between 3 and fifteen people, 30 seconds later", None), ("twelve, 15 seconds", None),
     # "a, b" is a span only inside brackets: both the opening and the closing one
+    ("from 3 to 7 2 times", (3.0, 7.0)), ("3 - 7-ish", (3.0, 7.0)),  # no date: no digit right after "-"
+    ("Event <  3.5 seconds> then <  7.0 seconds>", (3.5, 7.0)), ("Event <   3.5 > then <   7.0 >", None),
+    ("<3.5 seconds> then <7.0 seconds>", (3.5, 7.0)), ("Event <3.5   > then <7.0   >", None),
+    # the start keyword's end value is looked for up to 40 values back, each of them
+    ("ends at 7" + " x 1" * 39 + " starts at 3", (3.0, 7.0)), ("ends at 7" + " x 1" * 40 + " starts at 3", None),
+    ("ends at 7, n 1, starts at 3", (3.0, 7.0)),
+    ("3.5, twelve seconds", None),  # a bare pair is two values in digits
+    ("3 and 7 apples", None), ("between 3 and 7 apples", (3.0, 7.0)),  # "a and b" needs "between"
     ("(3, 7 apples", None), ("I have 3, 7 apples", None),
     ("Recorded 2010-05-01, from 3 to 7", (3.0, 7.0)),
     ("{step 3 - 5}", None),  # the word before the value is "step", whatever punctuation precedes it
@@ -363,7 +371,8 @@ def test_policy_edges():
     assert parse_span("3 - 40", duration=30.0) == (3.0, 30.0) and find_span(12) is None
     assert apply_span_policy(3.0, -0.5) is None and apply_span_policy(-0.5, 3.0) is None  # any negative value
     assert parse_span("5 - 5", reversed="invalid") == (5.0, 5.0)  # zero length is not reversed
-    for bad in (float("inf"), float("nan"), True):  # a duration must be a finite positive number, not a bool
+    assert parse_span("0.2 - 0.5", 0.8) == (0.2, 0.5) and apply_span_policy(3.0, float("inf")) is None
+    for bad in (float("inf"), float("nan"), True, 0, -0.5):  # a duration must be a finite positive number, not a bool
         with pytest.raises(ValueError, match="duration must be a positive number"):
             parse_span("3 - 7", bad)
 
@@ -377,6 +386,7 @@ def test_number_words_in_capitals_next_to_a_dotted_capital_i():
     # every capital A-Z must still map to its lower case, Z included ("ZERO").
     assert parse_span("İstanbul clip: from ZERO to FIFTEEN SECONDS") == (0.0, 15.0)
     assert parse_span("İ: between TWELVE and TWENTY-ONE seconds") == (12.0, 21.0)
+    assert parse_span("İ: between TWELVE and A HUNDRED SECONDS") == (12.0, 100.0)  # and A
 
 
 @pytest.mark.parametrize("text", [
