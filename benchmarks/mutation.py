@@ -42,7 +42,8 @@ MACHINE = "2-core x86-64 CPU VM, no GPU, Python 3.11 (shared with other jobs)"
 # ``-k`` expressions) whose tests check told times, frame choices and scores, the most telling first (``-x``
 # stops at the first failure). Host-tier tests (their own venvs) cost minutes per mutant and are left out;
 # a survivor they alone would catch gets a fast test instead.
-_SIZE_RULES = "frame_size_table or budget_conflict or aspect_ratio or targets_are_exact or smart_resize"
+_SIZE_RULES = ("frame_size_table or size_and_target_edges or budget_conflict or aspect_ratio or targets_are_exact "
+               "or smart_resize")
 MODULES: dict[str, list[list[str]]] = {
     "videorl/parse/spans.py": [["tests/test_parse_spans.py"]],
     "videorl/scoring/intervals.py": [["tests/test_intervals.py"]],
@@ -85,6 +86,13 @@ _OF_HULL = ("hull >= hi - lo (the larger end >= the smaller, the smaller start <
             "has no overlap and 0 / hull = -0.0 = 0: '> 0' and '!= 0' give the same score")
 _OF_SWAP = "a prediction with e == s is the same swapped or not"
 _OF_STRICT = "cut has one entry per span (built in the loop over the spans): zip's strict check never fires"
+
+# video/sizing.py
+_SZ_SEARCH = "searchsorted returns indices >= 0: the lower clip bound (0 or -1) is never reached"
+_SZ_RIGHT = ("right is already clipped to len(t) - 1, so right - 1 is at most len(t) - 2 and never reaches the upper "
+             "bound (len(t) - 1, len(t) - 2, len(t) + 1 or len(t) // 1)")
+_SZ_SLACK = ("the 1e-9 slack decides ties (equal distances give the earlier frame either way): '<=' and '<' differ "
+             "only where the distances differ by exactly 1e-9 in floating point")
 
 # parse/spans.py (reasons shared by several mutants)
 _SP_AT = ("the ASCII lower-casing table of the dotted-I path only feeds the number-word search (letters and \\b "

@@ -137,6 +137,12 @@ SIZES = [
     # total_pixels budget: 1000 frames, 128000*784*0.9 / 1000 * 2 = 180633.6 per frame -> beta 2.2588 ->
     # 720/beta = 318.8 -> 308, 1280/beta = 566.7 -> 560 (floor to 28)
     ((720, 1280, 14, None, None, 1000), (308, 560)),
+    # 113x100 below the default min 128*784 = 100352: beta = sqrt(100352 / 11300) = 2.98005 -> 336.75 / 28 =
+    # 12.03 -> 13 * 28 = 364, 298.0 / 28 = 10.64 -> 308 (a floor of 127 tokens would give 12.0 -> 336)
+    ((113, 100, 14, None, None, 8), (364, 308)),
+    # 10000 frames: the budget 90316800 / 10000 * 2 = 18063.4 is under int(1.05 * 100352) = 105369, which wins:
+    # beta = sqrt(921600 / 105369) = 2.9575 -> 720 / beta = 243.4 -> 224, 1280 / beta = 432.8 -> 420
+    ((720, 1280, 14, None, None, 10000), (224, 420)),
 ]
 
 
@@ -144,6 +150,16 @@ SIZES = [
 def test_frame_size_table(args, expect):
     h, w, patch, lo, hi, n = args
     assert video_frame_size(h, w, n, patch_size=patch, min_pixels=lo, max_pixels=hi) == expect
+
+
+def test_size_and_target_edges():
+    assert video_frame_size(height=720, width=1280, nframes=120) == (560, 1008)  # by keyword, as in SIZES[1]
+    t, rate = target_times(0.0, 10.0, nframes=1)  # one frame asked: rounded up to the even 2, at 0 and 5 s
+    assert t.tolist() == [0.0, 5.0] and rate == 0.2
+    with pytest.raises(ValueError, match="nframes must be >= 1"):
+        target_times(0.0, 10.0, nframes=0)
+    t, rate = target_times(5.0, 5.0, fps=2.0)  # an empty clip still gets its start frame
+    assert t.tolist() == [5.0] and rate == 2.0
 
 
 def test_qwen3_budget_conflict_raises():
