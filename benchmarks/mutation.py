@@ -3,20 +3,30 @@
 Not part of the CI run (it takes minutes to hours). Needs cosmic-ray, which the test suite does not::
 
     pip install "cosmic-ray>=8.4"
-    nice -n 10 python benchmarks/mutation.py                        # every module below
+    nice -n 10 python benchmarks/mutation.py                        # every module below, one after the other
     nice -n 10 python benchmarks/mutation.py --modules video/sizing.py scoring/intervals.py  # videorl/ implied
+    nice -n 10 python benchmarks/mutation.py --modules parse/spans.py --resume /tmp/videorl-mutation-XXXX
+    python benchmarks/mutation.py --annotate-only   # re-mark the stored survivors after editing the lists below
 
 For each module, cosmic-ray (``init`` + ``exec``, the local distributor) applies every mutation of its
-operators, one at a time, and runs the module's tests (:data:`MODULES`: the test files that exercise it,
-fast ones first, ``-x``). The mutations are applied in a scratch copy of the source tree (tracked and
+operators, one at a time, and runs the module's tests (:data:`MODULES`: the smallest fast selection that
+exercises it, in stages, ``-x``). The mutations are applied in a scratch copy of the source tree (tracked and
 untracked files, not ignored ones), never in the checkout, so a run cannot leave a mutant behind.
 A mutant is *killed* when the tests fail, *survived* when they pass, *incompetent* when it does not run;
 a test run over the timeout counts as killed (cosmic-ray's rule).
 
+Cost per mutant: the tests run in a child forked from a server that has already imported pytest, hypothesis and
+the module's heavy libraries (:data:`PRELOAD`: torch, transformers, qwen-vl-utils, TRL; never videorl itself),
+so a mutant pays its tests, not the imports (the Qwen glue's tests: 26 s a run as fresh processes, 7 s
+forked, on the shared VM). The unmutated tests are run first (they must pass) and timed: the timeout per mutant
+is :data:`TIMEOUT_FACTOR` times that, at least :data:`MIN_TIMEOUT` s. ``--resume DIR`` goes on with an
+interrupted run in its scratch copy (the mutants already run keep their results).
+
 Results merge into ``benchmarks/results/mutation.json`` module by module (a module run later replaces its
 earlier entry). Each survivor is listed with its operator, line and diff, and marked *equivalent* when
-:data:`EQUIVALENT` says why the mutant cannot change a told time, a frame choice or a score; any other
-survivor is a missing test. The exit status is 1 when a non-equivalent survivor remains.
+:data:`EQUIVALENT` says why the mutant cannot change a told time, a frame choice or a score, or *killed since*
+when :data:`KILLED_SINCE` names the test written after the run that kills it (each applied by hand and seen to
+fail); any other survivor is a missing test. The exit status is 1 when such an open survivor remains.
 """
 
 from __future__ import annotations
@@ -91,6 +101,11 @@ _OF_STRICT = "cut has one entry per span (built in the loop over the spans): zip
 _SZ_SEARCH = "searchsorted returns indices >= 0: the lower clip bound (0 or -1) is never reached"
 _SZ_RIGHT = ("right is already clipped to len(t) - 1, so right - 1 is at most len(t) - 2 and never reaches the upper "
              "bound (len(t) - 1, len(t) - 2, len(t) + 1 or len(t) // 1)")
+_SZ_BUDGET = ("a budget larger by 1 part in 128000 moves a side across a patch boundary only where side / beta / factor "
+              "lies within 4e-6 below a whole number: in exact arithmetic on the boundary itself, where the "
+              "original's side is float rounding (558x1280, 310 frames: exactly 18 patches, computed 17.9999); "
+              "qwen-vl-utils' constant is 128000, and only such a frame size, no time, frame choice or score, moves")
+_SZ_FPS0 = "'not fps' already refuses 0: '<= 0' and '< 0' refuse the same values"
 _SZ_SLACK = ("the 1e-9 slack decides ties (equal distances give the earlier frame either way): '<=' and '<' differ "
              "only where the distances differ by exactly 1e-9 in floating point")
 

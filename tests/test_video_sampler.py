@@ -12,7 +12,7 @@ from video_fixtures import coded  # noqa: F401
 
 from videorl.synth import read_frame_code
 from videorl.video import probe, sample_frames
-from videorl.video.sizing import nearest_frames, smart_resize, target_times, video_frame_size
+from videorl.video.sizing import even_count, nearest_frames, smart_resize, target_times, video_frame_size
 
 SMALL = {"min_pixels": 28 * 28 * 4, "max_pixels": 160 * 120}  # 320x240 -> 112x140 (factor 28)
 
@@ -143,6 +143,12 @@ SIZES = [
     # 10000 frames: the budget 90316800 / 10000 * 2 = 18063.4 is under int(1.05 * 100352) = 105369, which wins:
     # beta = sqrt(921600 / 105369) = 2.9575 -> 720 / beta = 243.4 -> 224, 1280 / beta = 432.8 -> 420
     ((720, 1280, 14, None, None, 10000), (224, 420)),
+    # the 768-token ceiling: 1020x1000, 8 frames, max 768 * 784 = 602112: beta = sqrt(1020000 / 602112) = 1.30155
+    # -> 783.7 / 28 = 27.99 -> 756, 768.3 / 28 = 27.44 -> 756 (769 tokens would give 28.007 -> 784)
+    ((1020, 1000, 14, None, None, 8), (756, 756)),
+    # the total budget: 400 frames, 90316800 / 400 * 2 = 451584: beta = sqrt(921600 / 451584) = 10/7 exactly ->
+    # 720 * 0.7 = 504 = 18 * 28, 1280 * 0.7 = 896 = 32 * 28 (a budget of 127999 tokens would give 476 x 868)
+    ((720, 1280, 14, None, None, 400), (504, 896)),
 ]
 
 
@@ -158,6 +164,11 @@ def test_size_and_target_edges():
     assert t.tolist() == [0.0, 5.0] and rate == 0.2
     with pytest.raises(ValueError, match="nframes must be >= 1"):
         target_times(0.0, 10.0, nframes=0)
+    for fps in (-1.0, -0.5):
+        with pytest.raises(ValueError, match="fps must be > 0"):
+            target_times(0.0, 10.0, fps=fps)
+    assert even_count(np.array([7])).tolist() == [7, 7]  # a single frame is one patch of itself
+    assert even_count(np.array([1, 4, 9])).tolist() == [1, 4]  # an odd count drops its last frame
     t, rate = target_times(5.0, 5.0, fps=2.0)  # an empty clip still gets its start frame
     assert t.tolist() == [5.0] and rate == 2.0
 
