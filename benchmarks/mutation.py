@@ -97,6 +97,15 @@ _OF_HULL = ("hull >= hi - lo (the larger end >= the smaller, the smaller start <
 _OF_SWAP = "a prediction with e == s is the same swapped or not"
 _OF_STRICT = "cut has one entry per span (built in the loop over the spans): zip's strict check never fires"
 
+# video/qwen.py (the text-position wrapper)
+_QW_LOOP = "i only moves to j <= n and the loop ends when it reaches n: '<' and '!=' stop at the same point"
+_QW_GAP0 = "gap is an int: 'gap > -1' adds only a gap of 0 more, which changes nothing"
+_QW_TEXT = ("a text block is followed by a vision block whose first ids are the text's last id + 1 (every Qwen rope "
+            "index starts a vision block there), so its gap is <= 0 and nothing moves: also testing text blocks "
+            "(kind 0) changes no position")
+_QW_IMAGE = ("an image (one temporal patch) has its largest id at its first id + max(h, w) / merge - 1, exactly where "
+             "transformers 5.x resumes the text: its gap is 0, so leaving image blocks out changes no position "
+             "(text blocks: gap <= 0, see above)")
 # video/sizing.py
 _SZ_SEARCH = "searchsorted returns indices >= 0: the lower clip bound (0 or -1) is never reached"
 _SZ_RIGHT = ("right is already clipped to len(t) - 1, so right - 1 is at most len(t) - 2 and never reaches the upper "

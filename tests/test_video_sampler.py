@@ -167,6 +167,8 @@ def test_size_and_target_edges():
     for fps in (-1.0, -0.5):
         with pytest.raises(ValueError, match="fps must be > 0"):
             target_times(0.0, 10.0, fps=fps)
+    # 29x56, factor 28, max 1568: rounded 28x56 = 1568 pixels is not over the maximum (qwen-vl-utils: strict >)
+    assert smart_resize(29, 56, 28, 784, 1568) == (28, 56)
     assert even_count(np.array([7])).tolist() == [7, 7]  # a single frame is one patch of itself
     assert even_count(np.array([1, 4, 9])).tolist() == [1, 4]  # an odd count drops its last frame
     t, rate = target_times(5.0, 5.0, fps=2.0)  # an empty clip still gets its start frame
