@@ -115,6 +115,8 @@ _SZ_BUDGET = ("a budget larger by 1 part in 128000 moves a side across a patch b
               "original's side is float rounding (558x1280, 310 frames: exactly 18 patches, computed 17.9999); "
               "qwen-vl-utils' constant is 128000, and only such a frame size, no time, frame choice or score, moves")
 _SZ_FPS0 = "'not fps' already refuses 0: '<= 0' and '< 0' refuse the same values"
+_SZ_FIRST = ("a target at or before the first frame's time picks the first frame either way (right clipped to 1 leaves "
+             "left = 0, and |target - t[0]| <= |t[1] - target|; with one frame numpy's clip gives 0 too)")
 _SZ_SLACK = ("the 1e-9 slack decides ties (equal distances give the earlier frame either way): '<=' and '<' differ "
              "only where the distances differ by exactly 1e-9 in floating point")
 

@@ -169,6 +169,13 @@ def test_size_and_target_edges():
             target_times(0.0, 10.0, fps=fps)
     # 29x56, factor 28, max 1568: rounded 28x56 = 1568 pixels is not over the maximum (qwen-vl-utils: strict >)
     assert smart_resize(29, 56, 28, 784, 1568) == (28, 56)
+    assert smart_resize(1, 28, 28, 784, 1568) == (28, 28)  # a 1-pixel side is still a frame: one patch
+    for h in (0, -5):
+        with pytest.raises(ValueError, match="frame size must be positive"):
+            smart_resize(h, 28, 28, 784, 1568)
+    # 7 frames asked: 3.5 pairs rounded half up to 4, so 8 frames 10 / 8 = 1.25 s apart
+    t, rate = target_times(clip_start=0.0, clip_end=10.0, nframes=7)
+    assert t.tolist() == [k * 1.25 for k in range(8)] and rate == 0.8
     assert even_count(np.array([7])).tolist() == [7, 7]  # a single frame is one patch of itself
     assert even_count(np.array([1, 4, 9])).tolist() == [1, 4]  # an odd count drops its last frame
     t, rate = target_times(5.0, 5.0, fps=2.0)  # an empty clip still gets its start frame
