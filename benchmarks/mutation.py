@@ -110,7 +110,8 @@ _QW_IMAGE = ("an image (one temporal patch) has its largest id at its first id +
 _SZ_SEARCH = "searchsorted returns indices >= 0: the lower clip bound (0 or -1) is never reached"
 _SZ_RIGHT = ("right is already clipped to len(t) - 1, so right - 1 is at most len(t) - 2 and never reaches the upper "
              "bound (len(t) - 1, len(t) - 2, len(t) + 1 or len(t) // 1)")
-_SZ_BUDGET = ("a budget larger by 1 part in 128000 moves a side across a patch boundary only where side / beta / factor "
+_SZ_EMPTY = "an empty index list stays empty either way (repeat of nothing, or nothing to drop)"
+_SZ_BUDGET = ("a budget off by 1 part in 128000 (or floored to whole pixels) moves a side across a patch boundary only where side / beta / factor "
               "lies within 4e-6 below a whole number: in exact arithmetic on the boundary itself, where the "
               "original's side is float rounding (558x1280, 310 frames: exactly 18 patches, computed 17.9999); "
               "qwen-vl-utils' constant is 128000, and only such a frame size, no time, frame choice or score, moves")
@@ -722,9 +723,121 @@ _OFFICIAL_KILLED_SINCE = {
 }
 # @END OFFICIAL
 
+# @SIZING
+_SIZING_EQUIVALENT = {
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 18, 'MODEL_SEQ_LEN = 128001  # total budget default: MODEL_SEQ_LEN * factor^2 * 0.9 pixels over all frames'):
+        _SZ_BUDGET,
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 42, 'h = max(factor, math.floor(height / beta // factor) * factor)'):
+        _FLOOR,
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 43, 'w = max(factor, math.floor(width / beta // factor) * factor)'):
+        _FLOOR,
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total // max(nframes, 1) * FRAME_FACTOR), int(lo * 1.05))'):
+        _SZ_BUDGET,
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Lt', 90, 'if not fps or fps < 0:'):
+        _SZ_FPS0,
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 103, 'right = np.clip(np.searchsorted(t, targets, side="left"), 1, len(t) - 1)'):
+        _SZ_FIRST,
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 103, 'right = np.clip(np.searchsorted(t, targets, side="left"), -1, len(t) - 1)'):
+        _SZ_SEARCH,
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 104, 'left = np.clip(right - 1, -1, len(t) - 1)'):
+        _SZ_RIGHT,
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 104, 'left = np.clip(right - 1, 0, len(t) - 2)'):
+        _SZ_RIGHT,
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 104, 'left = np.clip(right - 1, 0, len(t) - 0)'):
+        _SZ_RIGHT,
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Sub_Add', 104, 'left = np.clip(right - 1, 0, len(t) + 1)'):
+        _SZ_RIGHT,
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 104, 'left = np.clip(right - 1, 0, len(t) // 1)'):
+        _SZ_RIGHT,
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Sub_Mul', 104, 'left = np.clip(right - 1, 0, len(t) * 1)'):
+        _SZ_RIGHT,
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Lt', 105, 'use_left = np.abs(targets - t[left]) < np.abs(t[right] - targets) + 1e-9'):
+        _SZ_SLACK,
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Eq_LtE', 116, 'if len(indices) <= 1:'):
+        _SZ_EMPTY,
+}
+_SIZING_KILLED_SINCE = {
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 16, 'VIDEO_MIN_TOKENS = 129  # per-frame floor, in merged tokens (x factor^2 pixels)'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 16, 'VIDEO_MIN_TOKENS = 127  # per-frame floor, in merged tokens (x factor^2 pixels)'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 17, 'VIDEO_MAX_TOKENS = 769  # per-frame ceiling'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 17, 'VIDEO_MAX_TOKENS = 767  # per-frame ceiling'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 18, 'MODEL_SEQ_LEN = 127999  # total budget default: MODEL_SEQ_LEN * factor^2 * 0.9 pixels over all frames'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 32, 'if min(height, width) <= 1:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 32, 'if min(height, width) <= -1:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Eq', 32, 'if min(height, width) == 0:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Lt', 32, 'if min(height, width) < 0:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 34, 'if max(height, width) // min(height, width) > MAX_RATIO:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Gt_GtE', 40, 'if h * w >= max_pixels:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 51, 'def video_frame_size(height: int, width: int, nframes: int, *, patch_size: int = 15, merge_size: int = 2,'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 51, 'def video_frame_size(height: int, width: int, nframes: int, *, patch_size: int = 13, merge_size: int = 2,'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Div', 51, 'def video_frame_size(height: int, width: int, nframes: int, /, patch_size: int = 14, merge_size: int = 2,'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 2) * FRAME_FACTOR), int(lo * 1.05))'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 0) * FRAME_FACTOR), int(lo * 1.05))'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo * 0.050000000000000044))'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Add', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo + 1.05))'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Div', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo / 1.05))'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_FloorDiv', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo // 1.05))'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Sub', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo - 1.05))'):
+        'tests/test_video_sampler.py::test_frame_size_table',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Div', 71, 'def target_times(clip_start: float, clip_end: float, /, fps: float | None = None,'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 85, 'if nframes < 2:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 85, 'if nframes < 0:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Lt_Eq', 85, 'if nframes == 1:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Lt_LtE', 85, 'if nframes <= 1:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 87, 'n = max(FRAME_FACTOR, int(math.floor(nframes // FRAME_FACTOR + 0.5)) * FRAME_FACTOR)'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_Sub', 87, 'n = max(FRAME_FACTOR, int(math.floor(nframes - FRAME_FACTOR + 0.5)) * FRAME_FACTOR)'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Add', 87, 'n = max(FRAME_FACTOR, int(math.floor(nframes / FRAME_FACTOR + 0.5)) + FRAME_FACTOR)'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 90, 'if not fps or fps <= -1:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Eq', 90, 'if not fps or fps == 0:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceOrWithAnd', 90, 'if not fps and fps <= 0:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 93, 'n = max( 0, math.ceil(length * rate - 1e-9))'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 116, 'if len(indices) == 0:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Eq_Lt', 116, 'if len(indices) < 1:'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 117, 'return np.repeat(indices, 3)'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 117, 'return np.repeat(indices, 1)'):
+        'tests/test_video_sampler.py::test_size_and_target_edges',
+}
+# @END SIZING
+
 #@SPANS@
 
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
+    **_SIZING_EQUIVALENT,
     **_OFFICIAL_EQUIVALENT,
     **_INTERVALS_EQUIVALENT,
     **_SPANS_EQUIVALENT,
@@ -755,6 +868,7 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
 # Survivors of a stored run that a test written since kills (each re-applied by hand and seen to fail);
 # the next run of the module reports them as killed and these entries can go.
 KILLED_SINCE: dict[tuple[str, str, int, str], str] = {
+    **_SIZING_KILLED_SINCE,
     **_OFFICIAL_KILLED_SINCE,
     **_INTERVALS_KILLED_SINCE,
     **_SPANS_KILLED_SINCE,

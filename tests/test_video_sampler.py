@@ -149,6 +149,15 @@ SIZES = [
     # the total budget: 400 frames, 90316800 / 400 * 2 = 451584: beta = sqrt(921600 / 451584) = 10/7 exactly ->
     # 720 * 0.7 = 504 = 18 * 28, 1280 * 0.7 = 896 = 32 * 28 (a budget of 127999 tokens would give 476 x 868)
     ((720, 1280, 14, None, None, 400), (504, 896)),
+    # the 128-token floor from the other side: 112x100, beta = sqrt(100352 / 11200) = 2.99333 -> 335.25 / 28 =
+    # 11.97 -> 336, 299.3 / 28 = 10.69 -> 308 (129 tokens: 12.02 -> 364)
+    ((112, 100, 14, None, None, 8), (336, 308)),
+    # the 768-token ceiling from the other side: 1021x1000, beta = sqrt(1021000 / 602112) = 1.30218 -> 784.06 / 28
+    # = 28.002 -> 784, 767.9 / 28 = 27.43 -> 756 (767 tokens: 27.98 -> 756 x 756)
+    ((1021, 1000, 14, None, None, 8), (784, 756)),
+    # 2000 frames: 90316800 / 2000 * 2 = 90316.8 < int(1.05 * 100352) = 105369: beta = sqrt(128000 / 105369) =
+    # 1.10218 -> 90.7 -> 84, 1161.3 / 28 = 41.48 -> 1148 (min_pixels + 1 instead of x 1.05 would give 1120)
+    ((100, 1280, 14, None, None, 2000), (84, 1148)),
 ]
 
 
@@ -167,6 +176,12 @@ def test_size_and_target_edges():
     for fps in (-1.0, -0.5):
         with pytest.raises(ValueError, match="fps must be > 0"):
             target_times(0.0, 10.0, fps=fps)
+    # one frame with a total budget of 200000: ceiling min(602112, 200000 / 1 * 2) = 400000, beta = sqrt(921600 /
+    # 400000) = 1.51789 -> 474.3 / 28 = 16.94 -> 448, 843.3 / 28 = 30.1 -> 840; 0 frames count as 1
+    assert video_frame_size(720, 1280, 1, total_pixels=200000) == (448, 840)
+    assert video_frame_size(720, 1280, 0) == video_frame_size(720, 1280, 1) == (560, 1008)
+    with pytest.raises(ValueError, match="aspect ratio"):  # 5614 / 28 = 200.5: over 200, not rounded down to it
+        smart_resize(28, 5614, 28, 3136, 28 * 5628)
     # 29x56, factor 28, max 1568: rounded 28x56 = 1568 pixels is not over the maximum (qwen-vl-utils: strict >)
     assert smart_resize(29, 56, 28, 784, 1568) == (28, 56)
     assert smart_resize(1, 28, 28, 784, 1568) == (28, 28)  # a 1-pixel side is still a frame: one patch
