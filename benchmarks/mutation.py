@@ -111,10 +111,11 @@ _SZ_SEARCH = "searchsorted returns indices >= 0: the lower clip bound (0 or -1) 
 _SZ_RIGHT = ("right is already clipped to len(t) - 1, so right - 1 is at most len(t) - 2 and never reaches the upper "
              "bound (len(t) - 1, len(t) - 2, len(t) + 1 or len(t) // 1)")
 _SZ_EMPTY = "an empty index list stays empty either way (repeat of nothing, or nothing to drop)"
-_SZ_BUDGET = ("a budget off by 1 part in 128000 (or floored to whole pixels) moves a side across a patch boundary only where side / beta / factor "
-              "lies within 4e-6 below a whole number: in exact arithmetic on the boundary itself, where the "
-              "original's side is float rounding (558x1280, 310 frames: exactly 18 patches, computed 17.9999); "
-              "qwen-vl-utils' constant is 128000, and only such a frame size, no time, frame choice or score, moves")
+_SZ_BUDGET = ("a budget off by 1 part in 128000 (or floored to whole pixels: 1e-5 of it at most) moves a side "
+              "across a patch boundary only where side / beta / factor lies that close below a whole number: in "
+              "exact arithmetic on the boundary itself, where the original's side is float rounding (558x1280, "
+              "310 frames: exactly 18 patches, computed 17.9999); qwen-vl-utils' constant is 128000, and only "
+              "such a frame size, no time, frame choice or score, moves")
 _SZ_FPS0 = "'not fps' already refuses 0: '<= 0' and '< 0' refuse the same values"
 _SZ_FIRST = ("a target at or before the first frame's time picks the first frame either way (right clipped to 1 leaves "
              "left = 0, and |target - t[0]| <= |t[1] - target|; with one frame numpy's clip gives 0 too)")
@@ -170,666 +171,1005 @@ _SP_BISECT = "bisect_left returns at most len(kw_ends): '>=' and '==' agree"
 
 # @SPANS
 _SPANS_EQUIVALENT = {
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 161, '_ASCII_LOWER = {c: c + 32 for c in range( 64, 91)}'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 161,
+     '_ASCII_LOWER = {c: c + 32 for c in range( 64, 91)}'):
         _SP_AT,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 161, '_ASCII_LOWER = {c: c + 32 for c in range(65, 92)}'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 161,
+     '_ASCII_LOWER = {c: c + 32 for c in range(65, 92)}'):
         _SP_AT,
-    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 206, 'def __init__(self, value: float, start: int, end: int, negative: bool, word: bool = True,'):
+    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 206,
+     'def __init__(self, value: float, start: int, end: int, negative: bool, word: bool = True,'):
         _SP_DEFAULT,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 207, 'unit: int = 1) -> None:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 207,
+     'unit: int = 1) -> None:'):
         _SP_DEFAULT,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 207, 'unit: int = -1) -> None:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 207,
+     'unit: int = -1) -> None:'):
         _SP_DEFAULT,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 249, 'if len(parts) >= 3:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 249,
+     'if len(parts) >= 3:'):
         _SP_HMS,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 259, 'prev_end = - 2'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 259,
+     'prev_end = - 2'):
         _SP_PREV,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 276, 'if s != 0 and text[s - 1] in "-−":'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 276,
+     'if s != 0 and text[s - 1] in "-−":'):
         _SP_S0,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 278, 'negative = not (prev_end >= 1 and text[prev_end: s - 1].strip() == "")'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 278,
+     'negative = not (prev_end >= 1 and text[prev_end: s - 1].strip() == "")'):
         _SP_PREV,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 278, 'negative = not (prev_end >= 0 and text[prev_end: s - 1].strip() <= "")'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 278,
+     'negative = not (prev_end >= 0 and text[prev_end: s - 1].strip() <= "")'):
         _SP_EMPTY,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 278, 'negative = not (prev_end > 0 and text[prev_end: s - 1].strip() == "")'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 278,
+     'negative = not (prev_end > 0 and text[prev_end: s - 1].strip() == "")'):
         _SP_PREV,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Eq', 281, 'if len(out) == MAX_TOKENS:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Eq', 281,
+     'if len(out) == MAX_TOKENS:'):
         _SP_COUNT,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 281, 'if len(out) > MAX_TOKENS:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 281,
+     'if len(out) > MAX_TOKENS:'):
         _SP_COUNT,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 289, 'if limit <= -1:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 289,
+     'if limit <= -1:'):
         _SP_LIMIT,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 289, 'if limit <= 1:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 289,
+     'if limit <= 1:'):
         _SP_LIMIT,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Eq', 289, 'if limit == 0:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Eq', 289,
+     'if limit == 0:'):
         _SP_LIMIT,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Lt', 289, 'if limit < 0:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Lt', 289,
+     'if limit < 0:'):
         _SP_LIMIT,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 292, 'if len(low) > len(text):  # a character lower-cases to several (U+0130): lower ASCII letters only'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 292,
+     'if len(low) > len(text):  # a character lower-cases to several (U+0130): lower ASCII letters '
+     'only'):
         _SP_LOWER,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_NotEq_GtE', 292, 'if len(low) >= len(text):  # a character lower-cases to several (U+0130): lower ASCII letters only'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_NotEq_GtE', 292,
+     'if len(low) >= len(text):  # a character lower-cases to several (U+0130): lower ASCII letters '
+     'only'):
         _SP_LOWER,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_Eq', 315, 'if gap_end - gap_start > _MAX_GAP or gap_end == gap_start:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_Eq', 315,
+     'if gap_end - gap_start > _MAX_GAP or gap_end == gap_start:'):
         _SP_GAP_ORDER,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_LtE', 315, 'if gap_end - gap_start > _MAX_GAP or gap_end <= gap_start:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_LtE', 315,
+     'if gap_end - gap_start > _MAX_GAP or gap_end <= gap_start:'):
         _SP_EMPTY_GAP,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 320, 'before = text[max(0, a0 - 23): a0]'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 320,
+     'before = text[max(0, a0 - 23): a0]'):
         _SP_WINDOW,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 320, 'before = text[max(0, a0 - 25): a0]'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 320,
+     'before = text[max(0, a0 - 25): a0]'):
         _SP_WINDOW,
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 320, 'before = text[max(0, a0 // 24): a0]'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 320,
+     'before = text[max(0, a0 // 24): a0]'):
         _SP_WINDOW,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 343, 'while k < 3 and i > 1 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 343,
+     'while k < 3 and i > 1 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
         _SP_FIRST_SEP,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 343, 'while k < 3 and i != 0 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 343,
+     'while k < 3 and i != 0 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
         _SP_NONNEG,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_NotEq', 343, 'while k != 3 and i > 0 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_NotEq', 343,
+     'while k != 3 and i > 0 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
         _SP_K3,
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Div', 344, 'i, k = i - 1, k / 1'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Div', 344,
+     'i, k = i - 1, k / 1'):
         _SP_SAME_INT,
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 344, 'i, k = i - 1, k // 1'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 344,
+     'i, k = i - 1, k // 1'):
         _SP_SAME_INT,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 345, 'if i <= 0:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 345,
+     'if i <= 0:'):
         _SP_I0,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 350, 'while j != 0 and (before[j - 1].isalnum() or before[j - 1] == "_"):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 350,
+     'while j != 0 and (before[j - 1].isalnum() or before[j - 1] == "_"):'):
         _SP_I0,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_Gt', 355, 'if not word.isascii() or word.lower() > "of":  # case folding beyond ASCII, "out of": ask the regex'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_Gt', 355,
+     'if not word.isascii() or word.lower() > "of":  # case folding beyond ASCII, "out of": ask '
+     'the regex'):
         _SP_SCAN_REGEX,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 355, 'if not word.isascii() or word.lower() >= "of":  # case folding beyond ASCII, "out of": ask the regex'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 355,
+     'if not word.isascii() or word.lower() >= "of":  # case folding beyond ASCII, "out of": ask '
+     'the regex'):
         _SP_SCAN_REGEX,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_Lt', 355, 'if not word.isascii() or word.lower() < "of":  # case folding beyond ASCII, "out of": ask the regex'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_Lt', 355,
+     'if not word.isascii() or word.lower() < "of":  # case folding beyond ASCII, "out of": ask '
+     'the regex'):
         _SP_SCAN_REGEX,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 355, 'if not word.isascii() or word.lower() <= "of":  # case folding beyond ASCII, "out of": ask the regex'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 355,
+     'if not word.isascii() or word.lower() <= "of":  # case folding beyond ASCII, "out of": ask '
+     'the regex'):
         _SP_SCAN_REGEX,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_NotEq', 355, 'if not word.isascii() or word.lower() != "of":  # case folding beyond ASCII, "out of": ask the regex'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_NotEq', 355,
+     'if not word.isascii() or word.lower() != "of":  # case folding beyond ASCII, "out of": ask '
+     'the regex'):
         _SP_SCAN_REGEX,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Eq', 363, 'if i == len(kw_ends) or kw_ends[i] > _begin(t):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Eq', 363,
+     'if i == len(kw_ends) or kw_ends[i] > _begin(t):'):
         _SP_BISECT,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 363, 'if i > len(kw_ends) or kw_ends[i] > _begin(t):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 363,
+     'if i > len(kw_ends) or kw_ends[i] > _begin(t):'):
         _SP_BISECT,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_Eq', 363, 'if i >= len(kw_ends) or kw_ends[i] == _begin(t):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_Eq', 363,
+     'if i >= len(kw_ends) or kw_ends[i] == _begin(t):'):
         _SP_BISECT,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_GtE', 363, 'if i >= len(kw_ends) or kw_ends[i] >= _begin(t):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_GtE', 363,
+     'if i >= len(kw_ends) or kw_ends[i] >= _begin(t):'):
         _SP_BISECT,
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 363, 'if i >= len(kw_ends) and kw_ends[i] > _begin(t):'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 363,
+     'if i >= len(kw_ends) and kw_ends[i] > _begin(t):'):
         _SP_BISECT,
-    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 406, 'more = True'):
+    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 406,
+     'more = True'):
         _SP_RESEARCH,
-    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 407, 'if digits or not minutes and _M_DIGIT_RE.search(text) is not None:'):
+    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 407,
+     'if digits or not minutes and _M_DIGIT_RE.search(text) is not None:'):
         _SP_RESEARCH,
-    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 407, 'if digits and not minutes or _M_DIGIT_RE.search(text) is not None:'):
+    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 407,
+     'if digits and not minutes or _M_DIGIT_RE.search(text) is not None:'):
         _SP_RESEARCH,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_IsNot_Lt', 415, 'if found is not None and text < original:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_IsNot_Lt', 415,
+     'if found is not None and text < original:'):
         _SP_UNMARKED,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_IsNot_LtE', 415, 'if found is not None and text <= original:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_IsNot_LtE', 415,
+     'if found is not None and text <= original:'):
         _SP_UNMARKED,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_IsNot_NotEq', 415, 'if found is not None and text != original:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_IsNot_NotEq', 415,
+     'if found is not None and text != original:'):
         _SP_UNMARKED,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 423, 'limit = toks[-1].start + 0  # keywords after the last examined value cannot cue it'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 423,
+     'limit = toks[-1].start + 0  # keywords after the last examined value cannot cue it'):
         _SP_LIMIT_KW,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 423, 'limit = toks[-1].start + 2  # keywords after the last examined value cannot cue it'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 423,
+     'limit = toks[-1].start + 2  # keywords after the last examined value cannot cue it'):
         _SP_LIMIT_KW,
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 423, 'limit = toks[-1].start // 1  # keywords after the last examined value cannot cue it'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 423,
+     'limit = toks[-1].start // 1  # keywords after the last examined value cannot cue it'):
         _SP_LIMIT_KW,
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 423, 'limit = toks[-1].start * 1  # keywords after the last examined value cannot cue it'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 423,
+     'limit = toks[-1].start * 1  # keywords after the last examined value cannot cue it'):
         _SP_LIMIT_KW,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_NotEq', 435, 'if i + 1 != len(toks) and _is_range(text, a, toks[i + 1]) and ('):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_NotEq', 435,
+     'if i + 1 != len(toks) and _is_range(text, a, toks[i + 1]) and ('):
         _SP_LT_NE,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 440, 'keywords[limit] = [[m.end() for m in _START_KW_RE.finditer(text, -1, limit)],'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 440,
+     'keywords[limit] = [[m.end() for m in _START_KW_RE.finditer(text, -1, limit)],'):
         _SP_POS,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 441, '[m.end() for m in _END_KW_RE.finditer(text, -1, limit)]]'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 441,
+     '[m.end() for m in _END_KW_RE.finditer(text, -1, limit)]]'):
         _SP_POS,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 441, '[m.end() for m in _END_KW_RE.finditer(text, 1, limit)]]'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 441,
+     '[m.end() for m in _END_KW_RE.finditer(text, 1, limit)]]'):
         _SP_POS,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 443, 'if kw[0] and kw[ 0] and _cued(text, a, kw[0], _START_CUE_RE):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 443,
+     'if kw[0] and kw[ 0] and _cued(text, a, kw[0], _START_CUE_RE):'):
         _SP_NO_KW,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 443, 'if kw[ 1] and kw[1] and _cued(text, a, kw[0], _START_CUE_RE):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 443,
+     'if kw[ 1] and kw[1] and _cued(text, a, kw[0], _START_CUE_RE):'):
         _SP_NO_KW,
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 443, 'if kw[ -1] and kw[1] and _cued(text, a, kw[0], _START_CUE_RE):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 443,
+     'if kw[ -1] and kw[1] and _cued(text, a, kw[0], _START_CUE_RE):'):
         _SP_NO_KW,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 453, 'if len(toks) >= 2 and len(text) <= 200 and not (toks[0].word or toks[1].word):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 453,
+     'if len(toks) >= 2 and len(text) <= 200 and not (toks[0].word or toks[1].word):'):
         _SP_THIRD,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 462, 'start = _signed(a) * 60 if a.unit == 0 and b.unit >= 2 else _signed(a)'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 462,
+     'start = _signed(a) * 60 if a.unit == 0 and b.unit >= 2 else _signed(a)'):
         _SP_UNIT2,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 462, 'start = _signed(a) * 60 if a.unit <= 0 and b.unit == 2 else _signed(a)'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 462,
+     'start = _signed(a) * 60 if a.unit <= 0 and b.unit == 2 else _signed(a)'):
         _SP_UNIT2,
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 484, 'if reversed <= "invalid":'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 484,
+     'if reversed <= "invalid":'):
         _SP_POLICY,
 }
 _SPANS_KILLED_SINCE = {
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 58, 'MAX_TOKENS = 2001'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 58,
+     'MAX_TOKENS = 2001'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 58, 'MAX_TOKENS = 1999'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 58,
+     'MAX_TOKENS = 1999'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 89, 'return "min" in text or "Min" in text and "MIN" in text'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 89,
+     'return "min" in text or "Min" in text and "MIN" in text'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 94, 'return "sec" in text or "min" in text or "Sec" in text and "Min" in text or "SEC" in text or "MIN" in text'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 94,
+     'return "sec" in text or "min" in text or "Sec" in text and "Min" in text or "SEC" in text '
+     'or "MIN" in text'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 94, 'return "sec" in text or "min" in text or "Sec" in text or "Min" in text or "SEC" in text and "MIN" in text'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 94,
+     'return "sec" in text or "min" in text or "Sec" in text or "Min" in text or "SEC" in text and '
+     '"MIN" in text'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 127, '_CUE_WINDOW = 49'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 127,
+     '_CUE_WINDOW = 49'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 127, '_CUE_WINDOW = 47'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 127,
+     '_CUE_WINDOW = 47'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 161, '_ASCII_LOWER = {c: c + 32 for c in range(65, 90)}'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 161,
+     '_ASCII_LOWER = {c: c + 32 for c in range(65, 90)}'):
         'tests/test_parse_spans.py::test_number_words_in_capitals_next_to_a_dotted_capital_i',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 161, '_ASCII_LOWER = {c: c + 32 for c in range( 66, 91)}'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 161,
+     '_ASCII_LOWER = {c: c + 32 for c in range( 66, 91)}'):
         'tests/test_parse_spans.py::test_number_words_in_capitals_next_to_a_dotted_capital_i',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 161, '_ASCII_LOWER = {c: c * 32 for c in range(65, 91)}'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 161,
+     '_ASCII_LOWER = {c: c * 32 for c in range(65, 91)}'):
         'tests/test_parse_spans.py::test_number_words_in_capitals_next_to_a_dotted_capital_i',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_GtE', 222, 'if not isinstance(token, str) or len(token) >= 64:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_GtE', 222,
+     'if not isinstance(token, str) or len(token) >= 64:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 222, 'if not isinstance(token, str) and len(token) > 64:'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 222,
+     'if not isinstance(token, str) and len(token) > 64:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 237, 'if secs is not None and float(secs) >= 61:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 237,
+     'if secs is not None and float(secs) >= 61:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 237, 'if secs is not None and float(secs) > 60:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 237,
+     'if secs is not None and float(secs) > 60:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 240, 'return _clock(m.group( 0))'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 240,
+     'return _clock(m.group( 0))'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 247, 'if secs >= 61:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 247,
+     'if secs >= 61:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 247, 'if secs >= 59:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 247,
+     'if secs >= 59:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 247, 'if secs > 60:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 247,
+     'if secs > 60:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 250, 'if int(parts[1]) >= 59:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 250,
+     'if int(parts[1]) >= 59:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 250, 'if int(parts[1]) >= 61:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 250,
+     'if int(parts[1]) >= 61:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 250, 'if int(parts[1]) > 60:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_GtE_Gt', 250,
+     'if int(parts[1]) > 60:'):
         'tests/test_parse_spans.py::test_parse_time',
-    ('videorl/parse/spans.py', 'core/ReplaceContinueWithBreak', 264, 'break'):
+    ('videorl/parse/spans.py', 'core/ReplaceContinueWithBreak', 264,
+     'break'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 265, 'unit = 2 if m.group(2) is not None else 0 if m.lastindex == 5 else 0'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 265,
+     'unit = 2 if m.group(2) is not None else 0 if m.lastindex == 5 else 0'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 265, 'unit = 2 if m.group(2) is not None else 0 if m.lastindex == 5 else 2'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 265,
+     'unit = 2 if m.group(2) is not None else 0 if m.lastindex == 5 else 2'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 265, 'unit = 2 if m.group(2) is not None else 0 if m.lastindex <= 5 else 1'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_LtE', 265,
+     'unit = 2 if m.group(2) is not None else 0 if m.lastindex <= 5 else 1'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 267, 'hms, num, unit_text = m.group( 0, 2, 3)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 267,
+     'hms, num, unit_text = m.group( 0, 2, 3)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 267, 'hms, num, unit_text = m.group(1, 2, 2)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 267,
+     'hms, num, unit_text = m.group(1, 2, 2)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 269, 'v, unit = float(num), 1 if unit_text is None else 1'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 269,
+     'v, unit = float(num), 1 if unit_text is None else 1'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 269, 'v, unit = float(num), -1 if unit_text is None else 1'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 269,
+     'v, unit = float(num), -1 if unit_text is None else 1'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 271, 'v, unit = _clock(hms), 0'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 271,
+     'v, unit = _clock(hms), 0'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 271, 'v, unit = _clock(hms), 2'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 271,
+     'v, unit = _clock(hms), 2'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceContinueWithBreak', 273, 'break'):
+    ('videorl/parse/spans.py', 'core/ReplaceContinueWithBreak', 273,
+     'break'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 276, 'if s > -1 and text[s - 1] in "-−":'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 276,
+     'if s > -1 and text[s - 1] in "-−":'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_GtE', 276, 'if s >= 0 and text[s - 1] in "-−":'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_GtE', 276,
+     'if s >= 0 and text[s - 1] in "-−":'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 278, 'negative = not (prev_end >= 0 and text[prev_end: s - 2].strip() == "")'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 278,
+     'negative = not (prev_end >= 0 and text[prev_end: s - 2].strip() == "")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 278, 'negative = not (prev_end >= 0 and text[prev_end: s - 1].strip() >= "")'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 278,
+     'negative = not (prev_end >= 0 and text[prev_end: s - 1].strip() >= "")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceTrueWithFalse', 295, 'return [_Tok(_word_value(m.group("w")) * (60 if m.group("wmin") else 1), m.start(), m.end(), False, False,'):
+    ('videorl/parse/spans.py', 'core/ReplaceTrueWithFalse', 295,
+     'return [_Tok(_word_value(m.group("w")) * (60 if m.group("wmin") else 1), m.start(), m.end(), '
+     'False, False,'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 302, 'return not (a.word and b.word) or a.unit or b.unit'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 302,
+     'return not (a.word and b.word) or a.unit or b.unit'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_Add', 310, 'return t.start + 1 if t.negative else t.start'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_Add', 310,
+     'return t.start + 1 if t.negative else t.start'):
         'tests/test_parse_spans.py::test_a_negative_first_value_keeps_its_sign_in_the_matched_text',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 310, 'return t.start // 1 if t.negative else t.start'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 310,
+     'return t.start // 1 if t.negative else t.start'):
         'tests/test_parse_spans.py::test_a_negative_first_value_keeps_its_sign_in_the_matched_text',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_Eq', 315, 'if gap_end - gap_start == _MAX_GAP or gap_end < gap_start:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_Eq', 315,
+     'if gap_end - gap_start == _MAX_GAP or gap_end < gap_start:'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 325, 'return True'):
+    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 325,
+     'return True'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 327, 'if not (_OPEN_BEFORE_RE.search(before) or _CLOSE_AFTER_RE.match(text, b.end)):'):
+    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 327,
+     'if not (_OPEN_BEFORE_RE.search(before) or _CLOSE_AFTER_RE.match(text, b.end)):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 328, 'return True'):
+    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 328,
+     'return True'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 334, 'if before[-1:] in ("-", "/") and "0" <= before[- 3:-1] <= "9":'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 334,
+     'if before[-1:] in ("-", "/") and "0" <= before[- 3:-1] <= "9":'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 334, 'if before[-1:] in ("-", "/") or "0" <= before[-2:-1] <= "9":'):
+    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 334,
+     'if before[-1:] in ("-", "/") or "0" <= before[-2:-1] <= "9":'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Lt', 334, 'if before[-1:] in ("-", "/") and "0" <= before[-2:-1] < "9":'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Lt', 334,
+     'if before[-1:] in ("-", "/") and "0" <= before[-2:-1] < "9":'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Lt', 334, 'if before[-1:] in ("-", "/") and "0" < before[-2:-1] <= "9":'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Lt', 334,
+     'if before[-1:] in ("-", "/") and "0" < before[-2:-1] <= "9":'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_NotEq', 334, 'if before[-1:] in ("-", "/") and "0" != before[-2:-1] <= "9":'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_NotEq', 334,
+     'if before[-1:] in ("-", "/") and "0" != before[-2:-1] <= "9":'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 336, 'return not (text[b.end:b.end + 1] in ("-", "/") and "0" <= text[b.end + 1:b.end + 3] <= "9")'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 336,
+     'return not (text[b.end:b.end + 1] in ("-", "/") and "0" <= text[b.end + 1:b.end + 3] <= "9")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 336, 'return not (text[b.end:b.end + 1] in ("-", "/") or "0" <= text[b.end + 1:b.end + 2] <= "9")'):
+    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 336,
+     'return not (text[b.end:b.end + 1] in ("-", "/") or "0" <= text[b.end + 1:b.end + 2] <= "9")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 336, 'return not (text[b.end:b.end + 1] in ("-", "/") and "0" <= text[b.end - 1:b.end + 2] <= "9")'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 336,
+     'return not (text[b.end:b.end + 1] in ("-", "/") and "0" <= text[b.end - 1:b.end + 2] <= "9")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_NotEq', 336, 'return not (text[b.end:b.end + 1] in ("-", "/") and "0" <= text[b.end + 1:b.end + 2] != "9")'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_NotEq', 336,
+     'return not (text[b.end:b.end + 1] in ("-", "/") and "0" <= text[b.end + 1:b.end + 2] != "9")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 343, 'while k < 2 and i > 0 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 343,
+     'while k < 2 and i > 0 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_LtE', 343, 'while k <= 3 and i > 0 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Lt_LtE', 343,
+     'while k <= 3 and i > 0 and (before[i - 1] in ".:" or before[i - 1].isspace()):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 344, 'i, k = i - 1, k * 1'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 344,
+     'i, k = i - 1, k * 1'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 344, 'i, k = i - 1, k - 1'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 344,
+     'i, k = i - 1, k - 1'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_Gt', 350, 'while j > 0 and (before[j - 1].isalnum() or before[j - 1] > "_"):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_Gt', 350,
+     'while j > 0 and (before[j - 1].isalnum() or before[j - 1] > "_"):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 350, 'while j > 0 and (before[j - 1].isalnum() or before[j - 1] >= "_"):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Eq_GtE', 350,
+     'while j > 0 and (before[j - 1].isalnum() or before[j - 1] >= "_"):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 364, 'return True'):
+    ('videorl/parse/spans.py', 'core/ReplaceFalseWithTrue', 364,
+     'return True'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 369, 'return text[max(0, t.start - 2): t.start].strip().endswith("<") and \\'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 369,
+     'return text[max(0, t.start - 2): t.start].strip().endswith("<") and \\'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 369, 'return text[max( 1, t.start - 3): t.start].strip().endswith("<") and \\'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 369,
+     'return text[max( 1, t.start - 3): t.start].strip().endswith("<") and \\'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 369, 'return text[max(0, t.start - 4): t.start].strip().endswith("<") and \\'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 369,
+     'return text[max(0, t.start - 4): t.start].strip().endswith("<") and \\'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 369, 'return text[max( -1, t.start - 3): t.start].strip().endswith("<") and \\'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 369,
+     'return text[max( -1, t.start - 3): t.start].strip().endswith("<") and \\'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 369, 'return text[max(0, t.start // 3): t.start].strip().endswith("<") and \\'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 369,
+     'return text[max(0, t.start // 3): t.start].strip().endswith("<") and \\'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_Mul', 369, 'return text[max(0, t.start * 3): t.start].strip().endswith("<") and \\'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_Mul', 369,
+     'return text[max(0, t.start * 3): t.start].strip().endswith("<") and \\'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 370, 'text[t.end: t.end + 2].strip().startswith(">")'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 370,
+     'text[t.end: t.end + 2].strip().startswith(">")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 370, 'text[t.end: t.end + 4].strip().startswith(">")'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 370,
+     'text[t.end: t.end + 4].strip().startswith(">")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 370, 'text[t.end: t.end // 3].strip().startswith(">")'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 370,
+     'text[t.end: t.end // 3].strip().startswith(">")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 370, 'text[t.end: t.end * 3].strip().startswith(">")'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 370,
+     'text[t.end: t.end * 3].strip().startswith(">")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 370, 'text[t.end: t.end - 3].strip().startswith(">")'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 370,
+     'text[t.end: t.end - 3].strip().startswith(">")'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 376, 'if not isinstance(text, str) and not text:'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 376,
+     'if not isinstance(text, str) and not text:'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/AddNot', 389, 'if not "_" in text or "\\\\" in text:'):
+    ('videorl/parse/spans.py', 'core/AddNot', 389,
+     'if not "_" in text or "\\\\" in text:'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_Add', 410, 'words = _word_tokens(text, MAX_TOKENS + len(toks))'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_Add', 410,
+     'words = _word_tokens(text, MAX_TOKENS + len(toks))'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 423, 'limit = toks[-1].start - 1  # keywords after the last examined value cannot cue it'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 423,
+     'limit = toks[-1].start - 1  # keywords after the last examined value cannot cue it'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 436, 'not (a.word or toks[i + 0].word) or _pair_ok(a, toks[i + 1])):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 436,
+     'not (a.word or toks[i + 0].word) or _pair_ok(a, toks[i + 1])):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 436, 'not (a.word or toks[i // 1].word) or _pair_ok(a, toks[i + 1])):'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 436,
+     'not (a.word or toks[i // 1].word) or _pair_ok(a, toks[i + 1])):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 436, 'not (a.word or toks[i * 1].word) or _pair_ok(a, toks[i + 1])):'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 436,
+     'not (a.word or toks[i * 1].word) or _pair_ok(a, toks[i + 1])):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 436, 'not (a.word or toks[i + 1].word) or _pair_ok(a, toks[i - 1])):'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 436,
+     'not (a.word or toks[i + 1].word) or _pair_ok(a, toks[i - 1])):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 436, 'not (a.word or toks[i - 1].word) or _pair_ok(a, toks[i + 1])):'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Sub', 436,
+     'not (a.word or toks[i - 1].word) or _pair_ok(a, toks[i + 1])):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 436, 'not (a.word and toks[i + 1].word) or _pair_ok(a, toks[i + 1])):'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 436,
+     'not (a.word and toks[i + 1].word) or _pair_ok(a, toks[i + 1])):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 443, 'if kw[0] or kw[1] and _cued(text, a, kw[0], _START_CUE_RE):'):
+    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 443,
+     'if kw[0] or kw[1] and _cued(text, a, kw[0], _START_CUE_RE):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 443, 'if kw[0] and kw[1] or _cued(text, a, kw[0], _START_CUE_RE):'):
+    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 443,
+     'if kw[0] and kw[1] or _cued(text, a, kw[0], _START_CUE_RE):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 444, 'j = next((j for j in range(i + 1, min(len(toks), i + 40)) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 444,
+     'j = next((j for j in range(i + 1, min(len(toks), i + 40)) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 444, 'j = next((j for j in range(i + 1, min(len(toks), i + 42)) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 444,
+     'j = next((j for j in range(i + 1, min(len(toks), i + 42)) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 444, 'j = next((j for j in range(i + 0, min(len(toks), i + 41)) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 444,
+     'j = next((j for j in range(i + 0, min(len(toks), i + 41)) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 444, 'j = next((j for j in range(i // 1, min(len(toks), i + 41)) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 444,
+     'j = next((j for j in range(i // 1, min(len(toks), i + 41)) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 444, 'j = next((j for j in range(i * 1, min(len(toks), i + 41)) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Add_Mul', 444,
+     'j = next((j for j in range(i * 1, min(len(toks), i + 41)) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 446, 'j = next((j for j in range(i - 2, max(-1, i - 41), -1) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 446,
+     'j = next((j for j in range(i - 2, max(-1, i - 41), -1) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 446, 'j = next((j for j in range(i - 1, max(-1, i - 42), -1) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 446,
+     'j = next((j for j in range(i - 1, max(-1, i - 42), -1) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 446, 'j = next((j for j in range(i - 1, max(-1, i - 41), - 2) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 446,
+     'j = next((j for j in range(i - 1, max(-1, i - 41), - 2) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 446, 'j = next((j for j in range(i - 1, max(- 2, i - 41), -1) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 446,
+     'j = next((j for j in range(i - 1, max(- 2, i - 41), -1) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 446, 'j = next((j for j in range(i - 1, max(-1, i - 40), -1) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 446,
+     'j = next((j for j in range(i - 1, max(-1, i - 40), -1) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 446, 'j = next((j for j in range(i - 0, max(-1, i - 41), -1) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 446,
+     'j = next((j for j in range(i - 0, max(-1, i - 41), -1) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 446, 'j = next((j for j in range(i // 1, max(-1, i - 41), -1) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 446,
+     'j = next((j for j in range(i // 1, max(-1, i - 41), -1) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_Mul', 446, 'j = next((j for j in range(i * 1, max(-1, i - 41), -1) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Sub_Mul', 446,
+     'j = next((j for j in range(i * 1, max(-1, i - 41), -1) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceUnaryOperator_USub_UAdd', 446, 'j = next((j for j in range(i - 1, max(-1, i - 41), +1) if end_cued(j)), None)'):
+    ('videorl/parse/spans.py', 'core/ReplaceUnaryOperator_USub_UAdd', 446,
+     'j = next((j for j in range(i - 1, max(-1, i - 41), +1) if end_cued(j)), None)'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 453, 'if len(toks) == 2 and len(text) <= 200 and not (toks[ 1].word or toks[1].word):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 453,
+     'if len(toks) == 2 and len(text) <= 200 and not (toks[ 1].word or toks[1].word):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 453, 'if len(toks) == 2 and len(text) <= 201 and not (toks[0].word or toks[1].word):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 453,
+     'if len(toks) == 2 and len(text) <= 201 and not (toks[0].word or toks[1].word):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 453, 'if len(toks) == 2 and len(text) <= 199 and not (toks[0].word or toks[1].word):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 453,
+     'if len(toks) == 2 and len(text) <= 199 and not (toks[0].word or toks[1].word):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 453, 'if len(toks) == 2 and len(text) <= 200 and not (toks[0].word or toks[ 0].word):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 453,
+     'if len(toks) == 2 and len(text) <= 200 and not (toks[0].word or toks[ 0].word):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 453, 'if len(toks) == 2 and len(text) <= 200 and not (toks[ -1].word or toks[1].word):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 453,
+     'if len(toks) == 2 and len(text) <= 200 and not (toks[ -1].word or toks[1].word):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Lt', 453, 'if len(toks) == 2 and len(text) < 200 and not (toks[0].word or toks[1].word):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_Lt', 453,
+     'if len(toks) == 2 and len(text) < 200 and not (toks[0].word or toks[1].word):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_NotEq', 453, 'if len(toks) == 2 and len(text) != 200 and not (toks[0].word or toks[1].word):'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_LtE_NotEq', 453,
+     'if len(toks) == 2 and len(text) != 200 and not (toks[0].word or toks[1].word):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 453, 'if len(toks) == 2 and len(text) <= 200 and not (toks[0].word and toks[1].word):'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 453,
+     'if len(toks) == 2 and len(text) <= 200 and not (toks[0].word and toks[1].word):'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 454, 'rest = text[: _begin(toks[0])] + text[toks[ -1].end: _begin(toks[1])] + text[toks[1].end:]'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 454,
+     'rest = text[: _begin(toks[0])] + text[toks[ -1].end: _begin(toks[1])] + text[toks[1].end:]'):
         'tests/test_parse_spans.py::test_span_rules_at_their_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 469, 'if duration is not None and (isinstance(duration, bool) or not math.isfinite(duration) or duration <= 1):'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 469,
+     'if duration is not None and (isinstance(duration, bool) or not math.isfinite(duration) or '
+     'duration <= 1):'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 469, 'if duration is not None and (isinstance(duration, bool) and not math.isfinite(duration) or duration <= 0):'):
+    ('videorl/parse/spans.py', 'core/ReplaceOrWithAnd', 469,
+     'if duration is not None and (isinstance(duration, bool) and not math.isfinite(duration) or '
+     'duration <= 0):'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Mul_Div', 473, 'def apply_span_policy(start: float, end: float, duration: float | None = None, /, reversed: str = "swap",'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Mul_Div', 473,
+     'def apply_span_policy(start: float, end: float, duration: float | None = None, /, reversed: '
+     'str = "swap",'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceTrueWithFalse', 474, 'clamp: bool = False) -> tuple[float, float] | None:'):
+    ('videorl/parse/spans.py', 'core/ReplaceTrueWithFalse', 474,
+     'clamp: bool = False) -> tuple[float, float] | None:'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/ExceptionReplacer', 479, 'except (TypeError, CosmicRayTestingException):'):
+    ('videorl/parse/spans.py', 'core/ExceptionReplacer', 479,
+     'except (TypeError, CosmicRayTestingException):'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/ExceptionReplacer', 479, 'except (CosmicRayTestingException, ValueError):'):
+    ('videorl/parse/spans.py', 'core/ExceptionReplacer', 479,
+     'except (CosmicRayTestingException, ValueError):'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/NumberReplacer', 481, 'if not (math.isfinite(s) and math.isfinite(e)) or s < 0 or e < -1:'):
+    ('videorl/parse/spans.py', 'core/NumberReplacer', 481,
+     'if not (math.isfinite(s) and math.isfinite(e)) or s < 0 or e < -1:'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 481, 'if not (math.isfinite(s) or math.isfinite(e)) or s < 0 or e < 0:'):
+    ('videorl/parse/spans.py', 'core/ReplaceAndWithOr', 481,
+     'if not (math.isfinite(s) or math.isfinite(e)) or s < 0 or e < 0:'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_GtE', 483, 'if s >= e:'):
+    ('videorl/parse/spans.py', 'core/ReplaceComparisonOperator_Gt_GtE', 483,
+     'if s >= e:'):
         'tests/test_parse_spans.py::test_policy_edges',
-    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Mul_Div', 492, 'def parse_span(text: str, duration: float | None = None, /, reversed: str = "swap",'):
+    ('videorl/parse/spans.py', 'core/ReplaceBinaryOperator_Mul_Div', 492,
+     'def parse_span(text: str, duration: float | None = None, /, reversed: str = "swap",'):
         'tests/test_parse_spans.py::test_policy_edges',
 }
 # @END SPANS
 
 # @INTERVALS
 _INTERVALS_EQUIVALENT = {
-    ('videorl/scoring/intervals.py', 'core/AddNot', 24, 'if not TYPE_CHECKING:'):
+    ('videorl/scoring/intervals.py', 'core/AddNot', 24,
+     'if not TYPE_CHECKING:'):
         _TYPE_CHECKING,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 34, 'lp = pe - ps if pe > ps else 1.0'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 34,
+     'lp = pe - ps if pe > ps else 1.0'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 34, 'lp = pe - ps if pe > ps else -1.0'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 34,
+     'lp = pe - ps if pe > ps else -1.0'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 34, 'lp = pe - ps if pe >= ps else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 34,
+     'lp = pe - ps if pe >= ps else 0.0'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 34, 'lp = pe - ps if pe != ps else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 34,
+     'lp = pe - ps if pe != ps else 0.0'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 35, 'lg = ge - gs if ge > gs else 1.0'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 35,
+     'lg = ge - gs if ge > gs else 1.0'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 35, 'lg = ge - gs if ge > gs else -1.0'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 35,
+     'lg = ge - gs if ge > gs else -1.0'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 35, 'lg = ge - gs if ge >= gs else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 35,
+     'lg = ge - gs if ge >= gs else 0.0'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 35, 'lg = ge - gs if ge != gs else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 35,
+     'lg = ge - gs if ge != gs else 0.0'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 36, 'if lp > -1 and lg > 0:'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 36,
+     'if lp > -1 and lg > 0:'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 36, 'if lp > 0 and lg > -1:'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 36,
+     'if lp > 0 and lg > -1:'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/ReplaceAndWithOr', 36, 'if lp > 0 or lg > 0:'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceAndWithOr', 36,
+     'if lp > 0 or lg > 0:'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 36, 'if lp >= 0 and lg > 0:'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 36,
+     'if lp >= 0 and lg > 0:'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 36, 'if lp > 0 and lg >= 0:'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 36,
+     'if lp > 0 and lg >= 0:'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 36, 'if lp != 0 and lg > 0:'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 36,
+     'if lp != 0 and lg > 0:'):
         _LENGTHS,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 36, 'if lp > 0 and lg != 0:'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 36,
+     'if lp > 0 and lg != 0:'):
         _LENGTHS,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 37, 'lo = ps if ps >= gs else gs'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 37,
+     'lo = ps if ps >= gs else gs'):
         _IV_TIE,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Lt_LtE', 38, 'hi = pe if pe <= ge else ge'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Lt_LtE', 38,
+     'hi = pe if pe <= ge else ge'):
         _IV_TIE,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 39, 'return (hi - lo if hi >= lo else 0.0), lp, lg'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 39,
+     'return (hi - lo if hi >= lo else 0.0), lp, lg'):
         _IV_TIE,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 47, 'return inter / union if union != 0 else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 47,
+     'return inter / union if union != 0 else 0.0'):
         _IV_NONNEG,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 53, 'return inter / lp if lp != 0 else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 53,
+     'return inter / lp if lp != 0 else 0.0'):
         _IV_NONNEG,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 59, 'return inter / lg if lg != 0 else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 59,
+     'return inter / lg if lg != 0 else 0.0'):
         _IV_NONNEG,
-    ('videorl/scoring/intervals.py', 'core/ReplaceBinaryOperator_Add_Mul', 65, 'return 2 * p * r / (p + r) if p * r > 0 else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceBinaryOperator_Add_Mul', 65,
+     'return 2 * p * r / (p + r) if p * r > 0 else 0.0'):
         _IV_F1,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 65, 'return 2 * p * r / (p + r) if p + r != 0 else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 65,
+     'return 2 * p * r / (p + r) if p + r != 0 else 0.0'):
         _IV_NONNEG,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 96, 'p = np.asarray(preds, dtype=np.float64).reshape(- 2, 2)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 96,
+     'p = np.asarray(preds, dtype=np.float64).reshape(- 2, 2)'):
         _IV_RESHAPE,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 97, 'g = np.asarray(gts, dtype=np.float64).reshape(- 2, 2)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 97,
+     'g = np.asarray(gts, dtype=np.float64).reshape(- 2, 2)'):
         _IV_RESHAPE,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 98, 'lp = np.clip(p[:, 1] - p[:, 0], -1.0, None)[:, None]'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 98,
+     'lp = np.clip(p[:, 1] - p[:, 0], -1.0, None)[:, None]'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 99, 'lg = np.clip(g[:, 1] - g[:, 0], -1.0, None)[None, :]'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 99,
+     'lg = np.clip(g[:, 1] - g[:, 0], -1.0, None)[None, :]'):
         _IV_EMPTY,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 101, 'inter = np.where((lp > -1) & (lg > 0), inter, 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 101,
+     'inter = np.where((lp > -1) & (lg > 0), inter, 0.0)'):
         _IV_MASK,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 101, 'inter = np.where((lp > 0) & (lg > -1), inter, 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 101,
+     'inter = np.where((lp > 0) & (lg > -1), inter, 0.0)'):
         _IV_MASK,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 101, 'inter = np.where((lp >= 0) & (lg > 0), inter, 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 101,
+     'inter = np.where((lp >= 0) & (lg > 0), inter, 0.0)'):
         _IV_MASK,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 101, 'inter = np.where((lp > 0) & (lg >= 0), inter, 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 101,
+     'inter = np.where((lp > 0) & (lg >= 0), inter, 0.0)'):
         _IV_MASK,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 101, 'inter = np.where((lp != 0) & (lg > 0), inter, 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 101,
+     'inter = np.where((lp != 0) & (lg > 0), inter, 0.0)'):
         _IV_MASK,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 101, 'inter = np.where((lp > 0) & (lg != 0), inter, 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 101,
+     'inter = np.where((lp > 0) & (lg != 0), inter, 0.0)'):
         _IV_MASK,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104, 'out = np.where(union > -1, inter / np.where(union > 0, union, 1.0), 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104,
+     'out = np.where(union > -1, inter / np.where(union > 0, union, 1.0), 0.0)'):
         _IV_UNION0,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104, 'out = np.where(union > 0, inter / np.where(union > -1, union, 1.0), 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104,
+     'out = np.where(union > 0, inter / np.where(union > -1, union, 1.0), 0.0)'):
         _IV_UNION0,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104, 'out = np.where(union > 0, inter / np.where(union > 0, union, 2.0), 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104,
+     'out = np.where(union > 0, inter / np.where(union > 0, union, 2.0), 0.0)'):
         _IV_UNION0,
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104, 'out = np.where(union > 0, inter / np.where(union > 0, union, 0.0), 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104,
+     'out = np.where(union > 0, inter / np.where(union > 0, union, 0.0), 0.0)'):
         _IV_UNION0,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 104, 'out = np.where(union >= 0, inter / np.where(union > 0, union, 1.0), 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 104,
+     'out = np.where(union >= 0, inter / np.where(union > 0, union, 1.0), 0.0)'):
         _IV_UNION0,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 104, 'out = np.where(union > 0, inter / np.where(union >= 0, union, 1.0), 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 104,
+     'out = np.where(union > 0, inter / np.where(union >= 0, union, 1.0), 0.0)'):
         _IV_UNION0,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 104, 'out = np.where(union != 0, inter / np.where(union > 0, union, 1.0), 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 104,
+     'out = np.where(union != 0, inter / np.where(union > 0, union, 1.0), 0.0)'):
         _IV_UNION0,
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 104, 'out = np.where(union > 0, inter / np.where(union != 0, union, 1.0), 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 104,
+     'out = np.where(union > 0, inter / np.where(union != 0, union, 1.0), 0.0)'):
         _IV_UNION0,
 }
 _INTERVALS_KILLED_SINCE = {
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 47, 'return inter / union if union > -1 else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 47,
+     'return inter / union if union > -1 else 0.0'):
         'tests/test_intervals.py::test_two_empty_intervals_score_zero',
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 47, 'return inter / union if union > 0 else 1.0'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 47,
+     'return inter / union if union > 0 else 1.0'):
         'tests/test_intervals.py::test_two_empty_intervals_score_zero',
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 47, 'return inter / union if union > 0 else -1.0'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 47,
+     'return inter / union if union > 0 else -1.0'):
         'tests/test_intervals.py::test_two_empty_intervals_score_zero',
-    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 47, 'return inter / union if union >= 0 else 0.0'):
+    ('videorl/scoring/intervals.py', 'core/ReplaceComparisonOperator_Gt_GtE', 47,
+     'return inter / union if union >= 0 else 0.0'):
         'tests/test_intervals.py::test_two_empty_intervals_score_zero',
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 101, 'inter = np.where((lp > 1) & (lg > 0), inter, 0.0)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 101,
+     'inter = np.where((lp > 1) & (lg > 0), inter, 0.0)'):
         'tests/test_intervals.py::test_iou_matrix_short_reversed_and_empty_rows',
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104, 'out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 1.0)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104,
+     'out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 1.0)'):
         'tests/test_intervals.py::test_iou_matrix_short_reversed_and_empty_rows',
-    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104, 'out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), -1.0)'):
+    ('videorl/scoring/intervals.py', 'core/NumberReplacer', 104,
+     'out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), -1.0)'):
         'tests/test_intervals.py::test_iou_matrix_short_reversed_and_empty_rows',
 }
 # @END INTERVALS
 
 # @OFFICIAL
 _OFFICIAL_EQUIVALENT = {
-    ('videorl/scoring/official.py', 'core/AddNot', 43, 'if not TYPE_CHECKING:'):
+    ('videorl/scoring/official.py', 'core/AddNot', 43,
+     'if not TYPE_CHECKING:'):
         _TYPE_CHECKING,
-    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 92, 'return inter / hull if hull != 0 else 0.0'):
+    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 92,
+     'return inter / hull if hull != 0 else 0.0'):
         _OF_HULL,
-    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_GtE', 105, 'span = (s, e) if e >= s else (e, s)'):
+    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_GtE', 105,
+     'span = (s, e) if e >= s else (e, s)'):
         _OF_SWAP,
-    ('videorl/scoring/official.py', 'core/ReplaceTrueWithFalse', 129, 'if all(c == [float(s), float(e)] for c, (s, e) in zip(cut, spans, strict=False)):'):
+    ('videorl/scoring/official.py', 'core/ReplaceTrueWithFalse', 129,
+     'if all(c == [float(s), float(e)] for c, (s, e) in zip(cut, spans, strict=False)):'):
         _OF_STRICT,
 }
 _OFFICIAL_KILLED_SINCE = {
-    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Sub_Add', 72, 'return [[float(s) + off, float(e) - off] for s, e in raw]'):
+    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Sub_Add', 72,
+     'return [[float(s) + off, float(e) - off] for s, e in raw]'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Sub_Add', 72, 'return [[float(s) - off, float(e) + off] for s, e in raw]'):
+    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Sub_Add', 72,
+     'return [[float(s) - off, float(e) + off] for s, e in raw]'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 77, 'if (not isinstance(value, (list, tuple)) or len(value) > 2'):
+    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 77,
+     'if (not isinstance(value, (list, tuple)) or len(value) > 2'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_NotEq_Lt', 77, 'if (not isinstance(value, (list, tuple)) or len(value) < 2'):
+    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_NotEq_Lt', 77,
+     'if (not isinstance(value, (list, tuple)) or len(value) < 2'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 77, 'if (not isinstance(value, (list, tuple)) and len(value) != 2'):
+    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 77,
+     'if (not isinstance(value, (list, tuple)) and len(value) != 2'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceAndWithOr', 78, 'or not all(isinstance(x, (int, float)) or not isinstance(x, bool) for x in value)):'):
+    ('videorl/scoring/official.py', 'core/ReplaceAndWithOr', 78,
+     'or not all(isinstance(x, (int, float)) or not isinstance(x, bool) for x in value)):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 78, 'and not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)):'):
+    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 78,
+     'and not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceAndWithOr', 81, 'if not (math.isfinite(s) or math.isfinite(e)):'):
+    ('videorl/scoring/official.py', 'core/ReplaceAndWithOr', 81,
+     'if not (math.isfinite(s) or math.isfinite(e)):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 92, 'return inter / hull if hull > -1 else 0.0'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 92,
+     'return inter / hull if hull > -1 else 0.0'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 92, 'return inter / hull if hull > 0 else 1.0'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 92,
+     'return inter / hull if hull > 0 else 1.0'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 92, 'return inter / hull if hull > 0 else -1.0'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 92,
+     'return inter / hull if hull > 0 else -1.0'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_GtE', 92, 'return inter / hull if hull >= 0 else 0.0'):
+    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_GtE', 92,
+     'return inter / hull if hull >= 0 else 0.0'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 101, 'ge = float(gts[ -1][1])'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 101,
+     'ge = float(gts[ -1][1])'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 101, 'ge = float(gts[0][ 0])'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 101,
+     'ge = float(gts[0][ 0])'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 102, 'span = (ge + 11.0, ge + 20.0)'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 102,
+     'span = (ge + 11.0, ge + 20.0)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 102, 'span = (ge + 9.0, ge + 20.0)'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 102,
+     'span = (ge + 9.0, ge + 20.0)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 102, 'span = (ge + 10.0, ge + 21.0)'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 102,
+     'span = (ge + 10.0, ge + 21.0)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 102, 'span = (ge + 10.0, ge + 19.0)'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 102,
+     'span = (ge + 10.0, ge + 19.0)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_Div', 102, 'span = (ge + 10.0, ge / 20.0)'):
+    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_Div', 102,
+     'span = (ge + 10.0, ge / 20.0)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 102, 'span = (ge + 10.0, ge // 20.0)'):
+    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 102,
+     'span = (ge + 10.0, ge // 20.0)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_Mul', 102, 'span = (ge * 10.0, ge + 20.0)'):
+    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_Mul', 102,
+     'span = (ge * 10.0, ge + 20.0)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_Mul', 102, 'span = (ge + 10.0, ge * 20.0)'):
+    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_Mul', 102,
+     'span = (ge + 10.0, ge * 20.0)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_Sub', 102, 'span = (ge + 10.0, ge - 20.0)'):
+    ('videorl/scoring/official.py', 'core/ReplaceBinaryOperator_Add_Sub', 102,
+     'span = (ge + 10.0, ge - 20.0)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 120, 'if (not isinstance(spans, list) and not spans or isinstance(duration, bool)'):
+    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 120,
+     'if (not isinstance(spans, list) and not spans or isinstance(duration, bool)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 120, 'if (not isinstance(spans, list) or not spans and isinstance(duration, bool)'):
+    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 120,
+     'if (not isinstance(spans, list) or not spans and isinstance(duration, bool)'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 121, 'or not isinstance(duration, (int, float)) or not duration > 1):'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 121,
+     'or not isinstance(duration, (int, float)) or not duration > 1):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/NumberReplacer', 121, 'or not isinstance(duration, (int, float)) or not duration > -1):'):
+    ('videorl/scoring/official.py', 'core/NumberReplacer', 121,
+     'or not isinstance(duration, (int, float)) or not duration > -1):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_GtE', 121, 'or not isinstance(duration, (int, float)) or not duration >= 0):'):
+    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_GtE', 121,
+     'or not isinstance(duration, (int, float)) or not duration >= 0):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 121, 'or not isinstance(duration, (int, float)) or not duration != 0):'):
+    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 121,
+     'or not isinstance(duration, (int, float)) or not duration != 0):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 121, 'and not isinstance(duration, (int, float)) or not duration > 0):'):
+    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 121,
+     'and not isinstance(duration, (int, float)) or not duration > 0):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 121, 'or not isinstance(duration, (int, float)) and not duration > 0):'):
+    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 121,
+     'or not isinstance(duration, (int, float)) and not duration > 0):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 125, 'if (not isinstance(sp, list) or len(sp) > 2'):
+    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 125,
+     'if (not isinstance(sp, list) or len(sp) > 2'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_NotEq_Lt', 125, 'if (not isinstance(sp, list) or len(sp) < 2'):
+    ('videorl/scoring/official.py', 'core/ReplaceComparisonOperator_NotEq_Lt', 125,
+     'if (not isinstance(sp, list) or len(sp) < 2'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 125, 'if (not isinstance(sp, list) and len(sp) != 2'):
+    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 125,
+     'if (not isinstance(sp, list) and len(sp) != 2'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceAndWithOr', 126, 'or not all(isinstance(x, (int, float)) or not isinstance(x, bool) for x in sp)):'):
+    ('videorl/scoring/official.py', 'core/ReplaceAndWithOr', 126,
+     'or not all(isinstance(x, (int, float)) or not isinstance(x, bool) for x in sp)):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
-    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 126, 'and not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in sp)):'):
+    ('videorl/scoring/official.py', 'core/ReplaceOrWithAnd', 126,
+     'and not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in sp)):'):
         'tests/test_official_protocol.py::test_official_edges_by_hand',
 }
 # @END OFFICIAL
 
 # @SIZING
 _SIZING_EQUIVALENT = {
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 18, 'MODEL_SEQ_LEN = 128001  # total budget default: MODEL_SEQ_LEN * factor^2 * 0.9 pixels over all frames'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 18,
+     'MODEL_SEQ_LEN = 128001  # total budget default: MODEL_SEQ_LEN * factor^2 * 0.9 pixels over '
+     'all frames'):
         _SZ_BUDGET,
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 42, 'h = max(factor, math.floor(height / beta // factor) * factor)'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 42,
+     'h = max(factor, math.floor(height / beta // factor) * factor)'):
         _FLOOR,
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 43, 'w = max(factor, math.floor(width / beta // factor) * factor)'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 43,
+     'w = max(factor, math.floor(width / beta // factor) * factor)'):
         _FLOOR,
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total // max(nframes, 1) * FRAME_FACTOR), int(lo * 1.05))'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 65,
+     'hi = max(min(VIDEO_MAX_TOKENS * f * f, total // max(nframes, 1) * FRAME_FACTOR), int(lo * '
+     '1.05))'):
         _SZ_BUDGET,
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Lt', 90, 'if not fps or fps < 0:'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Lt', 90,
+     'if not fps or fps < 0:'):
         _SZ_FPS0,
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 103, 'right = np.clip(np.searchsorted(t, targets, side="left"), 1, len(t) - 1)'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 103,
+     'right = np.clip(np.searchsorted(t, targets, side="left"), 1, len(t) - 1)'):
         _SZ_FIRST,
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 103, 'right = np.clip(np.searchsorted(t, targets, side="left"), -1, len(t) - 1)'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 103,
+     'right = np.clip(np.searchsorted(t, targets, side="left"), -1, len(t) - 1)'):
         _SZ_SEARCH,
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 104, 'left = np.clip(right - 1, -1, len(t) - 1)'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 104,
+     'left = np.clip(right - 1, -1, len(t) - 1)'):
         _SZ_RIGHT,
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 104, 'left = np.clip(right - 1, 0, len(t) - 2)'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 104,
+     'left = np.clip(right - 1, 0, len(t) - 2)'):
         _SZ_RIGHT,
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 104, 'left = np.clip(right - 1, 0, len(t) - 0)'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 104,
+     'left = np.clip(right - 1, 0, len(t) - 0)'):
         _SZ_RIGHT,
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Sub_Add', 104, 'left = np.clip(right - 1, 0, len(t) + 1)'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Sub_Add', 104,
+     'left = np.clip(right - 1, 0, len(t) + 1)'):
         _SZ_RIGHT,
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 104, 'left = np.clip(right - 1, 0, len(t) // 1)'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 104,
+     'left = np.clip(right - 1, 0, len(t) // 1)'):
         _SZ_RIGHT,
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Sub_Mul', 104, 'left = np.clip(right - 1, 0, len(t) * 1)'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Sub_Mul', 104,
+     'left = np.clip(right - 1, 0, len(t) * 1)'):
         _SZ_RIGHT,
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Lt', 105, 'use_left = np.abs(targets - t[left]) < np.abs(t[right] - targets) + 1e-9'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Lt', 105,
+     'use_left = np.abs(targets - t[left]) < np.abs(t[right] - targets) + 1e-9'):
         _SZ_SLACK,
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Eq_LtE', 116, 'if len(indices) <= 1:'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Eq_LtE', 116,
+     'if len(indices) <= 1:'):
         _SZ_EMPTY,
 }
 _SIZING_KILLED_SINCE = {
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 16, 'VIDEO_MIN_TOKENS = 129  # per-frame floor, in merged tokens (x factor^2 pixels)'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 16,
+     'VIDEO_MIN_TOKENS = 129  # per-frame floor, in merged tokens (x factor^2 pixels)'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 16, 'VIDEO_MIN_TOKENS = 127  # per-frame floor, in merged tokens (x factor^2 pixels)'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 16,
+     'VIDEO_MIN_TOKENS = 127  # per-frame floor, in merged tokens (x factor^2 pixels)'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 17, 'VIDEO_MAX_TOKENS = 769  # per-frame ceiling'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 17,
+     'VIDEO_MAX_TOKENS = 769  # per-frame ceiling'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 17, 'VIDEO_MAX_TOKENS = 767  # per-frame ceiling'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 17,
+     'VIDEO_MAX_TOKENS = 767  # per-frame ceiling'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 18, 'MODEL_SEQ_LEN = 127999  # total budget default: MODEL_SEQ_LEN * factor^2 * 0.9 pixels over all frames'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 18,
+     'MODEL_SEQ_LEN = 127999  # total budget default: MODEL_SEQ_LEN * factor^2 * 0.9 pixels over '
+     'all frames'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 32, 'if min(height, width) <= 1:'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 32,
+     'if min(height, width) <= 1:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 32, 'if min(height, width) <= -1:'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 32,
+     'if min(height, width) <= -1:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Eq', 32, 'if min(height, width) == 0:'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Eq', 32,
+     'if min(height, width) == 0:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Lt', 32, 'if min(height, width) < 0:'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Lt', 32,
+     'if min(height, width) < 0:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 34, 'if max(height, width) // min(height, width) > MAX_RATIO:'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 34,
+     'if max(height, width) // min(height, width) > MAX_RATIO:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Gt_GtE', 40, 'if h * w >= max_pixels:'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Gt_GtE', 40,
+     'if h * w >= max_pixels:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 51, 'def video_frame_size(height: int, width: int, nframes: int, *, patch_size: int = 15, merge_size: int = 2,'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 51,
+     'def video_frame_size(height: int, width: int, nframes: int, *, patch_size: int = 15, merge_size: '
+     'int = 2,'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 51, 'def video_frame_size(height: int, width: int, nframes: int, *, patch_size: int = 13, merge_size: int = 2,'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 51,
+     'def video_frame_size(height: int, width: int, nframes: int, *, patch_size: int = 13, merge_size: '
+     'int = 2,'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Div', 51, 'def video_frame_size(height: int, width: int, nframes: int, /, patch_size: int = 14, merge_size: int = 2,'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Div', 51,
+     'def video_frame_size(height: int, width: int, nframes: int, /, patch_size: int = 14, merge_size: '
+     'int = 2,'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 2) * FRAME_FACTOR), int(lo * 1.05))'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 65,
+     'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 2) * FRAME_FACTOR), int(lo * 1.05))'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 0) * FRAME_FACTOR), int(lo * 1.05))'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 65,
+     'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 0) * FRAME_FACTOR), int(lo * 1.05))'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo * 0.050000000000000044))'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 65,
+     'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo * 0.050000000000000044))'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Add', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo + 1.05))'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Add', 65,
+     'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo + 1.05))'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Div', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo / 1.05))'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Div', 65,
+     'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo / 1.05))'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_FloorDiv', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo // 1.05))'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_FloorDiv', 65,
+     'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo // '
+     '1.05))'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Sub', 65, 'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo - 1.05))'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Sub', 65,
+     'hi = max(min(VIDEO_MAX_TOKENS * f * f, total / max(nframes, 1) * FRAME_FACTOR), int(lo - 1.05))'):
         'tests/test_video_sampler.py::test_frame_size_table',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Div', 71, 'def target_times(clip_start: float, clip_end: float, /, fps: float | None = None,'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Div', 71,
+     'def target_times(clip_start: float, clip_end: float, /, fps: float | None = None,'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 85, 'if nframes < 2:'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 85,
+     'if nframes < 2:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 85, 'if nframes < 0:'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 85,
+     'if nframes < 0:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Lt_Eq', 85, 'if nframes == 1:'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Lt_Eq', 85,
+     'if nframes == 1:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Lt_LtE', 85, 'if nframes <= 1:'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Lt_LtE', 85,
+     'if nframes <= 1:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 87, 'n = max(FRAME_FACTOR, int(math.floor(nframes // FRAME_FACTOR + 0.5)) * FRAME_FACTOR)'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 87,
+     'n = max(FRAME_FACTOR, int(math.floor(nframes // FRAME_FACTOR + 0.5)) * FRAME_FACTOR)'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_Sub', 87, 'n = max(FRAME_FACTOR, int(math.floor(nframes - FRAME_FACTOR + 0.5)) * FRAME_FACTOR)'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Div_Sub', 87,
+     'n = max(FRAME_FACTOR, int(math.floor(nframes - FRAME_FACTOR + 0.5)) * FRAME_FACTOR)'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Add', 87, 'n = max(FRAME_FACTOR, int(math.floor(nframes / FRAME_FACTOR + 0.5)) + FRAME_FACTOR)'):
+    ('videorl/video/sizing.py', 'core/ReplaceBinaryOperator_Mul_Add', 87,
+     'n = max(FRAME_FACTOR, int(math.floor(nframes / FRAME_FACTOR + 0.5)) + FRAME_FACTOR)'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 90, 'if not fps or fps <= -1:'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 90,
+     'if not fps or fps <= -1:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Eq', 90, 'if not fps or fps == 0:'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_LtE_Eq', 90,
+     'if not fps or fps == 0:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceOrWithAnd', 90, 'if not fps and fps <= 0:'):
+    ('videorl/video/sizing.py', 'core/ReplaceOrWithAnd', 90,
+     'if not fps and fps <= 0:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 93, 'n = max( 0, math.ceil(length * rate - 1e-9))'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 93,
+     'n = max( 0, math.ceil(length * rate - 1e-9))'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 116, 'if len(indices) == 0:'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 116,
+     'if len(indices) == 0:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Eq_Lt', 116, 'if len(indices) < 1:'):
+    ('videorl/video/sizing.py', 'core/ReplaceComparisonOperator_Eq_Lt', 116,
+     'if len(indices) < 1:'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 117, 'return np.repeat(indices, 3)'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 117,
+     'return np.repeat(indices, 3)'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
-    ('videorl/video/sizing.py', 'core/NumberReplacer', 117, 'return np.repeat(indices, 1)'):
+    ('videorl/video/sizing.py', 'core/NumberReplacer', 117,
+     'return np.repeat(indices, 1)'):
         'tests/test_video_sampler.py::test_size_and_target_edges',
 }
 # @END SIZING
