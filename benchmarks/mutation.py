@@ -106,6 +106,8 @@ _QW_TEXT = ("a text block is followed by a vision block whose first ids are the 
 _QW_IMAGE = ("an image (one temporal patch) has its largest id at its first id + max(h, w) / merge - 1, exactly where "
              "transformers 5.x resumes the text: its gap is 0, so leaving image blocks out changes no position "
              "(text blocks: gap <= 0, see above)")
+_QW_EMPTY_ROW = ("n is the row's unmasked length: a row without a single token never reaches the model (every prompt "
+                 "has tokens), so its delta is never used")
 # video/sizing.py
 _SZ_SEARCH = "searchsorted returns indices >= 0: the lower clip bound (0 or -1) is never reached"
 _SZ_RIGHT = ("right is already clipped to len(t) - 1, so right - 1 is at most len(t) - 2 and never reaches the upper "

@@ -147,3 +147,14 @@ def test_qwen3_markers_of_an_odd_frame_count_repeat_the_last_frame():
 def test_qwen2_5_time_ids_default_to_the_released_two_tokens_per_second():
     """Qwen2.5-VL as released: tokens_per_second = 2. 8 frames at 2 fps: 1 s per patch, ids 0, 2, 4, 6."""
     assert glue.expected_qwen2_5_time_ids(_meta([k / 2 for k in range(8)], 2.0)) == [0, 2, 4, 6]
+
+
+def test_qwen2_5_metadata_and_processor_flags_by_hand():
+    """8 frames sampled at 2 fps: Qwen2.5-VL gets fps 2, indices 0..7 of 8 frames and the clip's 4 s on the model
+    clock; the processor is told not to sample or resize again (the frames are the sampler's, already sized)."""
+    meta = _meta([k / 2 for k in range(8)], 2.0)
+    md = glue.qwen2_5_vl_metadata(meta)
+    assert md == {"total_num_frames": 8, "fps": 2.0, "frames_indices": list(range(8)), "width": 56, "height": 56,
+                  "duration": 4.0}
+    kw = glue.processor_video_kwargs([(None, meta)], "qwen2_5_vl")
+    assert kw["do_sample_frames"] is False and kw["do_resize"] is False and kw["video_metadata"] == [md]

@@ -128,3 +128,29 @@ def test_a_row_that_ends_with_its_video_is_left_as_it_is(setup):
     first = ids.index(video_id)
     assert int(pos[0, 0, first]) == first and int(pos.max()) == first + 8
     assert deltas.tolist() == [[first + 9 - cut]]
+
+
+def test_text_after_the_video_at_either_parity_of_its_start(setup):
+    """The block scan steps one token at a time: a video starting at an odd or an even index, its text resumes at
+    the largest id + 1 (start + 9 for the 5 s video) right from its first token."""
+    processor, model, videos = setup
+    restore_text_positions_after_vision(model)
+    from videorl.video.qwen import processor_video_kwargs
+
+    video_id = model.config.video_token_id
+    frames = [sample_frames(videos[5], fps=2.0, min_pixels=56 * 56, max_pixels=160 * 120)]
+    parities = set()
+    for prefix in ("", "a", "a b", "a b c"):
+        content = ([{"type": "text", "text": prefix}] if prefix else []) + [
+            {"type": "video"}, {"type": "text", "text": "when does it happen?"}]
+        text = processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True,
+                                             tokenize=False)
+        inputs = processor(text=[text], return_tensors="pt", **processor_video_kwargs(frames, "qwen2_5_vl"))
+        ids = inputs["input_ids"][0].tolist()
+        first, last = ids.index(video_id), len(ids) - 1 - ids[::-1].index(video_id)
+        pos, _ = _positions(model, inputs)
+        assert int(pos[0, 0, first]) == first
+        tail = pos[:, 0, last + 1:]
+        assert all(torch.equal(tail[a], torch.arange(first + 9, first + 9 + tail.shape[1])) for a in range(3))
+        parities.add(first % 2)
+    assert parities == {0, 1}
