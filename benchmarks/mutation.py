@@ -98,8 +98,9 @@ _OF_SWAP = "a prediction with e == s is the same swapped or not"
 _OF_STRICT = "cut has one entry per span (built in the loop over the spans): zip's strict check never fires"
 
 # video/qwen.py (the text-position wrapper)
-_QW_LOOP = "i only moves to j <= n and the loop ends when it reaches n: '<' and '!=' stop at the same point"
-_QW_GAP0 = "gap is an int: 'gap > -1' adds only a gap of 0 more, which changes nothing"
+_QW_LOOP = ("i and j only move up to n, one step at a time, and the loops end when they reach it: '<' and '!=' stop "
+            "at the same point")
+_QW_GAP0 = "gap is an int: 'gap > -1' or 'gap >= 0' add only a gap of 0 more, which changes nothing"
 _QW_TEXT = ("a text block is followed by a vision block whose first ids are the text's last id + 1 (every Qwen rope "
             "index starts a vision block there), so its gap is <= 0 and nothing moves: also testing text blocks "
             "(kind 0) changes no position")

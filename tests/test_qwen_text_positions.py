@@ -154,3 +154,23 @@ def test_text_after_the_video_at_either_parity_of_its_start(setup):
         assert all(torch.equal(tail[a], torch.arange(first + 9, first + 9 + tail.shape[1])) for a in range(3))
         parities.add(first % 2)
     assert parities == {0, 1}
+
+
+def test_a_gap_of_one_id_is_closed_too(setup):
+    """3 s at 2 fps, frames 84x112 (grid 3 x 4 merged): time ids 0, 2, 4, so the largest id is start + 4 and the
+    text resumes at start + 5; transformers 5.x resumes at start + max(3, 4) = start + 4, one id short."""
+    processor, model, videos = setup
+    restore_text_positions_after_vision(model)
+    from videorl.video.qwen import processor_video_kwargs
+
+    frames = [sample_frames(videos[3], fps=2.0, min_pixels=56 * 56, max_pixels=9500)]
+    assert (frames[0][1].height, frames[0][1].width) == (84, 112)
+    msgs = [{"role": "user", "content": [{"type": "video"}, {"type": "text", "text": "when does it happen?"}]}]
+    text = processor.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
+    inputs = processor(text=[text], return_tensors="pt", **processor_video_kwargs(frames, "qwen2_5_vl"))
+    ids = inputs["input_ids"][0].tolist()
+    video_id = model.config.video_token_id
+    first, last = ids.index(video_id), len(ids) - 1 - ids[::-1].index(video_id)
+    pos, _ = _positions(model, inputs)
+    assert int(pos[0, 0, first]) == first and int(pos[:, 0, first:last + 1].max()) == first + 4
+    assert int(pos[:, 0, last + 1].min()) == int(pos[:, 0, last + 1].max()) == first + 5
