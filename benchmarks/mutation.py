@@ -107,6 +107,14 @@ _QW_TEXT = ("a text block is followed by a vision block whose first ids are the 
 _QW_IMAGE = ("an image (one temporal patch) has its largest id at its first id + max(h, w) / merge - 1, exactly where "
              "transformers 5.x resumes the text: its gap is 0, so leaving image blocks out changes no position "
              "(text blocks: gap <= 0, see above)")
+_QW_ONE_MODULE = ("a model holds one Qwen2-VL / Qwen2.5-VL model module (the trainer wraps the policy and the "
+                  "reference model in separate calls): after the wrapped one there is nothing left to scan")
+_QW_TYPES_KW = ("args is non-empty only when mm_token_type_ids is passed by position (args[0]); passed by keyword as "
+                "well, the wrapped call itself raises TypeError before the types are read")
+_QW_FIRST_TOKEN = ("a block's first token holds its smallest ids (Qwen numbers a block from there), so starting the "
+                   "scan at index 1 changes no block's largest id; a one-token first block (text, or a 1-patch "
+                   "video whose next id is its id + 1) has a gap <= 0 anyway")
+_QW_KINDS = "mm_token_type_ids are 0, 1 or 2: '!= 0' and '> 0' agree"
 _QW_EMPTY_ROW = ("n is the row's unmasked length: a row without a single token never reaches the model (every prompt "
                  "has tokens), so its delta is never used")
 # video/sizing.py

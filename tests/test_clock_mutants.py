@@ -93,7 +93,7 @@ def test_unknown_model_families_are_refused_not_given_qwen2_5_time():
     meta = VideoMeta(native_fps=2.0, total_frames=4, duration=2.0, frame_indices=[0, 1, 2, 3],
                      timestamps=[0.0, 0.5, 1.0, 1.5], sampled_fps=2.0, clip=None, height=56, width=56,
                      backend="pyav", vfr=False, path="v.mp4", sampler_version=1)
-    for other in ("llava", "internvl"):
+    for other in ("llava", "internvl", "qwen3_vl_moe", "qwen_omni"):  # families sort before and after qwen3_vl
         with pytest.raises(ValueError, match="unknown model family"):
             glue.video_metadata(meta, other)
 
@@ -113,6 +113,11 @@ def test_text_position_wrapper_also_fixes_positional_calls(q25, videos):
     by_name, _ = model.model.get_rope_index(inputs["input_ids"], mm_token_type_ids=inputs["mm_token_type_ids"], **kw)
     by_position, _ = model.model.get_rope_index(inputs["input_ids"], inputs["mm_token_type_ids"], **kw)
     assert torch.equal(by_position, by_name)
+    # every argument by position: the types are still the first one after the ids
+    all_positional, _ = model.model.get_rope_index(inputs["input_ids"], inputs["mm_token_type_ids"], None,
+                                                   kw["video_grid_thw"], kw["second_per_grid_ts"],
+                                                   kw["attention_mask"])
+    assert torch.equal(all_positional, by_name)
     assert not torch.equal(by_name, before)  # the 30 s video's time ids (up to 52) run past its 2 x 2 grid
 
 
