@@ -72,8 +72,6 @@ MODULES: dict[str, list[list[str]]] = {
 # The fragment is a line of the mutant's diff ("+..."); keep entries exact, so a changed line shows up again.
 _LENGTHS = ("the lengths are max(e - s, 0.0) with e > s tested first, so never negative: for finite floats e > s "
             "gives e - s > 0, and NaN or equal ends give 0.0; '> 0' and '!= 0' agree on every value they can take")
-_ODD = ("expected_qwen3_timestamps pads an odd frame count, but sample_frames always returns an even count "
-        "(sizing.even_count), so the padding line never runs on a real VideoMeta")
 _FLOOR = ("floor(x // f) = floor(x / f) for positive x and f except where x / f rounds up to a whole number "
           "(one ulp); and it is the frame size, not a time, a frame choice or a score")
 _TYPE_CHECKING = ("the import under TYPE_CHECKING serves annotations only (postponed: from __future__ import "
@@ -114,6 +112,8 @@ _QW_TYPES_KW = ("args is non-empty only when mm_token_type_ids is passed by posi
 _QW_FIRST_TOKEN = ("a block's first token holds its smallest ids (Qwen numbers a block from there), so starting the "
                    "scan at index 1 changes no block's largest id; a one-token first block (text, or a 1-patch "
                    "video whose next id is its id + 1) has a gap <= 0 anyway")
+_QW_GAP_NONNEG = ("transformers resumes the text at the block's first id + max(h, w) / merge, never past its largest "
+                  "id + 1 (which is at least that), so the gap is never negative: '> 0' and '!= 0' agree")
 _QW_KINDS = "mm_token_type_ids are 0, 1 or 2: '!= 0' and '> 0' agree"
 _QW_EMPTY_ROW = ("n is the row's unmasked length: a row without a single token never reaches the model (every prompt "
                  "has tokens), so its delta is never used")
@@ -1185,57 +1185,105 @@ _SIZING_KILLED_SINCE = {
 }
 # @END SIZING
 
+# @QWEN
+_QWEN_EQUIVALENT = {
+    ('videorl/video/qwen.py', 'core/ReplaceContinueWithBreak', 139,
+     'break'):
+        _QW_ONE_MODULE,
+    ('videorl/video/qwen.py', 'core/ReplaceAndWithOr', 151,
+     'if types is None or args:'):
+        _QW_TYPES_KW,
+    ('videorl/video/qwen.py', 'core/NumberReplacer', 162,
+     'i, n = 1, len(kind)'):
+        _QW_FIRST_TOKEN,
+    ('videorl/video/qwen.py', 'core/ReplaceComparisonOperator_Lt_NotEq', 163,
+     'while i != n:'):
+        _QW_LOOP,
+    ('videorl/video/qwen.py', 'core/ReplaceComparisonOperator_Lt_NotEq', 165,
+     'while j != n and kind[j] == kind[i]:'):
+        _QW_LOOP,
+    ('videorl/video/qwen.py', 'core/NumberReplacer', 167,
+     'if kind[i] != 1 and j < n:  # a vision block followed by more tokens'):
+        _QW_IMAGE,
+    ('videorl/video/qwen.py', 'core/NumberReplacer', 167,
+     'if kind[i] != -1 and j < n:  # a vision block followed by more tokens'):
+        _QW_TEXT,
+    ('videorl/video/qwen.py', 'core/ReplaceComparisonOperator_Lt_NotEq', 167,
+     'if kind[i] != 0 and j != n:  # a vision block followed by more tokens'):
+        _QW_LOOP,
+    ('videorl/video/qwen.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 167,
+     'if kind[i] > 0 and j < n:  # a vision block followed by more tokens'):
+        _QW_KINDS,
+    ('videorl/video/qwen.py', 'core/ReplaceComparisonOperator_NotEq_GtE', 167,
+     'if kind[i] >= 0 and j < n:  # a vision block followed by more tokens'):
+        _QW_TEXT,
+    ('videorl/video/qwen.py', 'core/NumberReplacer', 169,
+     'if gap > -1:'):
+        _QW_GAP0,
+    ('videorl/video/qwen.py', 'core/ReplaceComparisonOperator_Gt_GtE', 169,
+     'if gap >= 0:'):
+        _QW_GAP0,
+    ('videorl/video/qwen.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 169,
+     'if gap != 0:'):
+        _QW_GAP_NONNEG,
+    ('videorl/video/qwen.py', 'core/NumberReplacer', 173,
+     'new_deltas.append(int(pos.max()) + 1 - n if n else 1)'):
+        _QW_EMPTY_ROW,
+    ('videorl/video/qwen.py', 'core/NumberReplacer', 173,
+     'new_deltas.append(int(pos.max()) + 1 - n if n else -1)'):
+        _QW_EMPTY_ROW,
+}
+_QWEN_KILLED_SINCE = {
+    ('videorl/video/qwen.py', 'core/ReplaceBinaryOperator_Div_Add', 56,
+     '"width": meta.width, "height": meta.height, "duration": n + meta.sampled_fps}'):
+        'tests/test_clock_mutants.py::test_qwen2_5_metadata_and_processor_flags_by_hand',
+    ('videorl/video/qwen.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 56,
+     '"width": meta.width, "height": meta.height, "duration": n // meta.sampled_fps}'):
+        'tests/test_clock_mutants.py::test_qwen2_5_metadata_and_processor_flags_by_hand',
+    ('videorl/video/qwen.py', 'core/ReplaceBinaryOperator_Div_Mul', 56,
+     '"width": meta.width, "height": meta.height, "duration": n * meta.sampled_fps}'):
+        'tests/test_clock_mutants.py::test_qwen2_5_metadata_and_processor_flags_by_hand',
+    ('videorl/video/qwen.py', 'core/ReplaceBinaryOperator_Div_Sub', 56,
+     '"width": meta.width, "height": meta.height, "duration": n - meta.sampled_fps}'):
+        'tests/test_clock_mutants.py::test_qwen2_5_metadata_and_processor_flags_by_hand',
+    ('videorl/video/qwen.py', 'core/ReplaceComparisonOperator_Eq_GtE', 76,
+     'if model >= "qwen3_vl":'):
+        'tests/test_clock_mutants.py::test_unknown_model_families_are_refused_not_given_qwen2_5_time',
+    ('videorl/video/qwen.py', 'core/ReplaceFalseWithTrue', 89,
+     'return {"videos": frames, "video_metadata": metas, "do_sample_frames": False, "do_resize": '
+     'True}'):
+        'tests/test_clock_mutants.py::test_qwen2_5_metadata_and_processor_flags_by_hand',
+    ('videorl/video/qwen.py', 'core/NumberReplacer', 152,
+     'types = args[ -1]'):
+        'tests/test_clock_mutants.py::test_text_position_wrapper_also_fixes_positional_calls',
+    ('videorl/video/qwen.py', 'core/NumberReplacer', 166,
+     'j += 2'):
+        'tests/test_qwen_text_positions.py::test_text_after_the_video_at_either_parity_of_its_start',
+    ('videorl/video/qwen.py', 'core/NumberReplacer', 169,
+     'if gap > 1:'):
+        'tests/test_qwen_text_positions.py::test_a_gap_of_one_id_is_closed_too',
+}
+# @END QWEN
+
 #@SPANS@
 
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
+    **_QWEN_EQUIVALENT,
     **_SIZING_EQUIVALENT,
     **_OFFICIAL_EQUIVALENT,
     **_INTERVALS_EQUIVALENT,
     **_SPANS_EQUIVALENT,
-    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Sub_FloorDiv", 104,
-     "left = np.clip(right - 1, 0, len(t) // 1)"): "right is already clipped to len(t) - 1, so right - 1 never "
-                                                   "reaches either upper bound",
-    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Sub_Add", 104,
-     "left = np.clip(right - 1, 0, len(t) + 1)"): "right is already clipped to len(t) - 1, so right - 1 never "
-                                                  "reaches either upper bound",
-    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Div_FloorDiv", 42,
-     "h = max(factor, math.floor(height / beta // factor) * factor)"): _FLOOR,
-    ("videorl/video/sizing.py", "core/ReplaceBinaryOperator_Div_FloorDiv", 43,
-     "w = max(factor, math.floor(width / beta // factor) * factor)"): _FLOOR,
-    **{("videorl/video/qwen.py", op, 96, line): _ODD for op, line in (
-        ("core/ReplaceBinaryOperator_Add_Sub",
-         "times = times - [times[-1]] * (temporal_patch_size - len(times) % temporal_patch_size)"),
-        ("core/ReplaceBinaryOperator_Mul_FloorDiv",
-         "times = times + [times[-1]] // (temporal_patch_size - len(times) % temporal_patch_size)"),
-        ("core/ReplaceUnaryOperator_USub_UAdd",
-         "times = times + [times[+1]] * (temporal_patch_size - len(times) % temporal_patch_size)"))},
-    ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Lt_NotEq", 163, "while i != n:"):
-        "i only moves to j <= n and the loop ends when it reaches n: '<' and '!=' stop at the same point",
-    ("videorl/video/qwen.py", "core/NumberReplacer", 169, "if gap > -1:"):
-        "gap is an int: 'gap > -1' adds only a gap of 0 more, which changes nothing",
 }
 
 
 # Survivors of a stored run that a test written since kills (each re-applied by hand and seen to fail);
 # the next run of the module reports them as killed and these entries can go.
 KILLED_SINCE: dict[tuple[str, str, int, str], str] = {
+    **_QWEN_KILLED_SINCE,
     **_SIZING_KILLED_SINCE,
     **_OFFICIAL_KILLED_SINCE,
     **_INTERVALS_KILLED_SINCE,
     **_SPANS_KILLED_SINCE,
-    ("videorl/video/sizing.py", "core/ReplaceComparisonOperator_Gt_GtE", 34,
-     "if max(height, width) / min(height, width) >= MAX_RATIO:"):
-        "tests/test_clock_mutants.py::test_aspect_ratio_limit_is_qwen_vl_utils_strict_200",
-    ("videorl/video/sizing.py", "core/NumberReplacer", 15, "MAX_RATIO = 199"):
-        "tests/test_clock_mutants.py::test_aspect_ratio_limit_is_qwen_vl_utils_strict_200",
-    ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Eq_LtE", 46, 'if kind <= "qwen2_5_vl":'):
-        "tests/test_clock_mutants.py::test_unknown_model_families_are_refused_not_given_qwen2_5_time",
-    ("videorl/video/qwen.py", "core/ReplaceComparisonOperator_Eq_LtE", 74, 'if model <= "qwen2_5_vl":'):
-        "tests/test_clock_mutants.py::test_unknown_model_families_are_refused_not_given_qwen2_5_time",
-    ("videorl/video/qwen.py", "core/NumberReplacer", 63, "indices = [round( 1001 * t) for t in meta.model_times()]"):
-        "tests/test_clock_mutants.py::test_qwen3_vl_metadata_of_a_variable_rate_video_is_a_millisecond_clock",
-    ("videorl/video/qwen.py", "core/AddNot", 151, "if not types is None and args:"):
-        "tests/test_clock_mutants.py::test_text_position_wrapper_also_fixes_positional_calls",
 }
 
 
