@@ -132,6 +132,17 @@ def test_frames_from_clip_and_fps_rule(tmp_path):
     s = export_easyr1(p, tmp_path / "o1", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=1.0, allow_fps=True,
                       max_pixels=4096, min_pixels=3136)
     assert s.written == 1
+    assert "data.video_fps=1" in s.overrides  # the frames' own rate, not the 2 fps of a path export
+
+
+def test_easyr1_frame_sizes_by_hand():
+    from videorl.data.export_easyr1 import easyr1_frame_size
+
+    # Qwen2.5-VL: multiples of 56 within 50176 pixels; 16:9 (log 0.575) is nearest 168x280 (5:3, log 0.511), before
+    # 112x224 (2:1, log 0.693); a square source gets the largest square, 224x224 = 50176 exactly the maximum
+    assert easyr1_frame_size(720, 1280, "qwen2_5_vl", min_pixels=3136, max_pixels=50176) == (168, 280)
+    assert easyr1_frame_size(720, 720, "qwen2_5_vl", min_pixels=3136, max_pixels=50176) == (224, 224)
+    assert easyr1_frame_size(720, 1280, "qwen3_vl", min_pixels=3136, max_pixels=50176) == (160, 288)  # docstring
 
 
 def test_llamafactory_sharegpt_and_dataset_info_merge(records, tmp_path):
