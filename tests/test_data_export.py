@@ -195,3 +195,28 @@ def test_cli_export_prints_overrides(records, tmp_path, capsys):
     bad.write_text('{"id": "a"}\n')
     assert main(["data", "export", "easyr1", str(bad), "--out", str(tmp_path / "b")]) == 2
     assert f"{bad}:1:" in capsys.readouterr().err and not (tmp_path / "b" / "bad.parquet").exists()
+
+
+def test_easyr1_export_defaults(tmp_path):
+    """A video missing on this machine is listed, not an error, unless strict_videos (paths are exported as
+    written; the training machine may hold the videos); the call takes its arguments by keyword."""
+    rec = SampleRecord(id="a/0", video="missing.mp4", duration=10.0, task="mcq", query="q?", options=["a", "b"],
+                       answer="B", meta={"dataset": "x"})
+    write_jsonl(tmp_path / "r.jsonl", [rec])
+    s = export_easyr1(records=tmp_path / "r.jsonl", out_dir=tmp_path / "o", video_dir=tmp_path)
+    assert s.written == 1 and s.missing_videos == [str(tmp_path / "missing.mp4")]
+    with pytest.raises(RecordError, match="video not found"):
+        export_easyr1(tmp_path / "r.jsonl", tmp_path / "o2", video_dir=tmp_path, strict_videos=True)
+
+
+def test_recipe_pixel_bounds_are_the_recipes():
+    """The export's default frame budget is the GRPO recipes' data.min_pixels / max_pixels (read from the YAML)."""
+    yaml = pytest.importorskip("yaml")
+    from videorl.data.export_easyr1 import RECIPE_MAX_PIXELS, RECIPE_MIN_PIXELS
+
+    root = Path(__file__).resolve().parents[1] / "recipes"
+    recipes = sorted(root.glob("*_grpo.yaml"))
+    assert recipes
+    for path in recipes:
+        data = yaml.safe_load(path.read_text())["data"]
+        assert (data["min_pixels"], data["max_pixels"]) == (RECIPE_MIN_PIXELS, RECIPE_MAX_PIXELS), path.name
