@@ -220,3 +220,42 @@ def test_recipe_pixel_bounds_are_the_recipes():
     for path in recipes:
         data = yaml.safe_load(path.read_text())["data"]
         assert (data["min_pixels"], data["max_pixels"]) == (RECIPE_MIN_PIXELS, RECIPE_MAX_PIXELS), path.name
+
+
+def test_llamafactory_frames_at_1_fps_by_hand(tmp_path):
+    """Frame-list exports at 1 fps (not the default 2): clip [2, 6] of a 320x240 video -> frames at 2, 3, 4, 5 s.
+    Qwen2.5-VL (factor 28, 50176 pixels): beta = sqrt(76800 / 50176) = 1.23718 -> 193.99 / 28 = 6.93 -> 168,
+    258.65 / 28 = 9.24 -> 252; tokens (4 // 2) * 6 * 9 = 108. Qwen3-VL (factor 32): 192 x 256, 2 * 6 * 8 = 96
+    tokens; its processor's budget is [4096, 25165824] frame pixels: 4 frames of 32x32 = 4096 pass, 2 do not."""
+    pytest.importorskip("av")
+    from videorl.data.export_llamafactory import check_fps
+    from videorl.synth import make_video
+
+    p = _clipped(tmp_path)
+    make_video(tmp_path / "v.mp4", duration=10.0, fps=10, size=(320, 240))
+    s = export_llamafactory(p, tmp_path / "lf", video_dir=tmp_path, fps=1.0)
+    side = json.loads((tmp_path / "lf" / "clipped.videorl.json").read_text())
+    assert side == {"model": "qwen2_5_vl", "fps": 1.0, "path_videos": False, "max_area": 168 * 252,
+                    "min_area": 168 * 252, "max_video_tokens": 108}
+    assert "video_fps: 1" in s.overrides and f"video_max_pixels: {168 * 252}  # or more" in s.overrides
+    assert f"video_min_pixels: {168 * 252}  # or less" in s.overrides
+    assert "cutoff_len: more than 108 video tokens + the text" in s.overrides
+    (frames,) = json.loads((tmp_path / "lf" / "clipped.json").read_text())[0]["videos"]
+    assert len(frames) == 4
+    export_llamafactory(p, tmp_path / "lf3", video_dir=tmp_path, fps=1.0, model="qwen3_vl")
+    side = json.loads((tmp_path / "lf3" / "clipped.videorl.json").read_text())
+    assert (side["max_area"], side["max_video_tokens"]) == (192 * 256, 96)
+    tiny = {"video_dir": tmp_path, "model": "qwen3_vl", "min_pixels": 1024, "max_pixels": 1024}
+    assert export_llamafactory(p, tmp_path / "t4", fps=1.0, **tiny).written == 1  # 4 x 32 x 32 = 4096
+    with pytest.raises(RecordError, match="outside the Qwen3-VL video processor's budget"):
+        export_llamafactory(p, tmp_path / "t2", fps=0.5, **tiny)  # 2 x 32 x 32 = 2048
+    # Qwen2.5-VL's clock needs 2 / fps whole (transformers 4.57 truncates second_per_grid_ts); Qwen3-VL does not
+    for fps in (2.0, 1.0, 0.5, 2 / 3):
+        check_fps(fps, "qwen2_5_vl")
+    for fps in (1.5, 3.0, 0.75):
+        with pytest.raises(ValueError, match="truncates"):
+            check_fps(fps, "qwen2_5_vl")
+    check_fps(1.5, "qwen3_vl")
+    for fps in (0.0, -1.0):
+        with pytest.raises(ValueError, match="fps must be > 0"):
+            check_fps(fps, "qwen3_vl")
