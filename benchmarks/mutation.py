@@ -96,8 +96,11 @@ _OF_SWAP = "a prediction with e == s is the same swapped or not"
 _OF_STRICT = "cut has one entry per span (built in the loop over the spans): zip's strict check never fires"
 
 # data/export_*.py
-_EX_MIN1 = "h and w are at least the factor, so h * w is never below a minimum of 1 or 0: the same sizes"
+_EX_MIN1 = "h and w are at least the factor, so h * w is never below a minimum of 0, 1 or 2: the same sizes"
 _EX_INT = "MODELS[model] is an int: // 1 gives the same patch size"
+_EX_HALF = ("EasyR1 exports size every frame with size_for (easyr1_frame_size); the patch size only enters the "
+            "sampler's arithmetic, where 28 / 2 = 14.0 and 32 / 2 = 16.0 equal 14 and 16 (the export test's frames "
+            "and sizes come out the same)")
 _EX_JSON_WS = "only the whitespace of the side file's JSON changes; every value read back is the same"
 # video/qwen.py (the text-position wrapper)
 _QW_LOOP = ("i and j only move up to n, one step at a time, and the loops end when they reach it: '<' and '!=' stop "

@@ -142,7 +142,8 @@ def test_easyr1_frame_sizes_by_hand():
     # 112x224 (2:1, log 0.693); a square source gets the largest square, 224x224 = 50176 exactly the maximum
     assert easyr1_frame_size(720, 1280, "qwen2_5_vl", min_pixels=3136, max_pixels=50176) == (168, 280)
     assert easyr1_frame_size(720, 720, "qwen2_5_vl", min_pixels=3136, max_pixels=50176) == (224, 224)
-    assert easyr1_frame_size(720, 1280, "qwen3_vl", min_pixels=3136, max_pixels=50176) == (160, 288)  # docstring
+    assert easyr1_frame_size(height=720, width=1280, model="qwen3_vl", min_pixels=3136,
+                             max_pixels=50176) == (160, 288)  # the docstring's example
 
 
 def test_llamafactory_sharegpt_and_dataset_info_merge(records, tmp_path):
