@@ -101,6 +101,7 @@ _EX_INT = "MODELS[model] is an int: // 1 gives the same patch size"
 _EX_HALF = ("EasyR1 exports size every frame with size_for (easyr1_frame_size); the patch size only enters the "
             "sampler's arithmetic, where 28 / 2 = 14.0 and 32 / 2 = 16.0 equal 14 and 16 (the export test's frames "
             "and sizes come out the same)")
+_EX_TOL = "'> 1e-9' and '>= 1e-9' differ only for an fps exactly 1e-9 away from 2 (no frame rate anyone sets)"
 _EX_JSON_WS = "only the whitespace of the side file's JSON changes; every value read back is the same"
 # video/qwen.py (the text-position wrapper)
 _QW_LOOP = ("i and j only move up to n, one step at a time, and the loops end when they reach it: '<' and '!=' stop "
@@ -1272,9 +1273,214 @@ _QWEN_KILLED_SINCE = {
 }
 # @END QWEN
 
+# @EXPORT_EASYR1
+_EXPORT_EASYR1_EQUIVALENT = {
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 61,
+     'return smart_resize(h, w, MODELS[model], 2, math.inf)'):
+        _EX_MIN1,
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 61,
+     'return smart_resize(h, w, MODELS[model], 0, math.inf)'):
+        _EX_MIN1,
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_Gt_GtE', 122,
+     'if frames_cache is not None and abs(fps - QWEN_FRAME_LIST_FPS) >= 1e-9 and not allow_fps:'):
+        _EX_TOL,
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 139,
+     'min_pixels=min_pixels, size_for=size_for, patch_size=MODELS[model] // 1,'):
+        _EX_INT,
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_FloorDiv_Div', 139,
+     'min_pixels=min_pixels, size_for=size_for, patch_size=MODELS[model] / 2,'):
+        _EX_HALF,
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 159,
+     'fh.write(json.dumps(info, indent= 2) + "\\n")'):
+        _EX_JSON_WS,
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 159,
+     'fh.write(json.dumps(info, indent= 0) + "\\n")'):
+        _EX_JSON_WS,
+}
+_EXPORT_EASYR1_KILLED_SINCE = {
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 42,
+     'RECIPE_MIN_PIXELS, RECIPE_MAX_PIXELS = 3135, 50176  # data.min_pixels / max_pixels of recipes/*_grpo.yaml'):
+        'tests/test_data_export.py::test_recipe_pixel_bounds_are_the_recipes',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 42,
+     'RECIPE_MIN_PIXELS, RECIPE_MAX_PIXELS = 3136, 50175  # data.min_pixels / max_pixels of recipes/*_grpo.yaml'):
+        'tests/test_data_export.py::test_recipe_pixel_bounds_are_the_recipes',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 43,
+     'MODELS = {"qwen2_5_vl": 28, "qwen3_vl": 33}'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 43,
+     'MODELS = {"qwen2_5_vl": 28, "qwen3_vl": 31}'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 45,
+     'LIST_FACTOR = 55'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 48,
+     "QWEN_VL_UTILS_FACTOR = 29  # fetch_video's own factor: EasyR1 calls it with the default patch "
+     'size 14'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Mul_Div', 64,
+     'def easyr1_frame_size(height: int, width: int, model: str, /, min_pixels: float,'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Add', 76,
+     'aspect = math.log(width + height)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 76,
+     'aspect = math.log(width // height)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Mul', 76,
+     'aspect = math.log(width * height)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Sub', 76,
+     'aspect = math.log(width - height)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Add_Mul', 78,
+     'top = int(math.sqrt(max_pixels * max(width / height, height / width))) * f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Add', 78,
+     'top = int(math.sqrt(max_pixels * max(width + height, height / width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Add', 78,
+     'top = int(math.sqrt(max_pixels * max(width / height, height + width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 78,
+     'top = int(math.sqrt(max_pixels * max(width / height, height // width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Mul', 78,
+     'top = int(math.sqrt(max_pixels * max(width * height, height / width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Mul', 78,
+     'top = int(math.sqrt(max_pixels * max(width / height, height * width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Sub', 78,
+     'top = int(math.sqrt(max_pixels * max(width - height, height / width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Sub', 78,
+     'top = int(math.sqrt(max_pixels * max(width / height, height - width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Mul_Add', 78,
+     'top = int(math.sqrt(max_pixels + max(width / height, height / width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Mul_Div', 78,
+     'top = int(math.sqrt(max_pixels / max(width / height, height / width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Mul_FloorDiv', 78,
+     'top = int(math.sqrt(max_pixels // max(width / height, height / width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Mul_Sub', 78,
+     'top = int(math.sqrt(max_pixels - max(width / height, height / width))) + f'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 79,
+     'for h in range(f, top + 2, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 79,
+     'for h in range(f, top + 0, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 79,
+     'for h in range(f, top // 1, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Add_Mul', 79,
+     'for h in range(f, top * 1, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Add_Sub', 79,
+     'for h in range(f, top - 1, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 80,
+     'for w in range(f, top + 2, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 80,
+     'for w in range(f, top + 0, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Add_FloorDiv', 80,
+     'for w in range(f, top // 1, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Add_Mul', 80,
+     'for w in range(f, top * 1, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Add_Sub', 80,
+     'for w in range(f, top - 1, f):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_LtE_GtE', 81,
+     'if not min_pixels >= h * w <= max_pixels:'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_LtE_Lt', 81,
+     'if not min_pixels <= h * w < max_pixels:'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_LtE_NotEq', 81,
+     'if not min_pixels <= h * w != max_pixels:'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 83,
+     'if _through_easyr1(h, w, model, min_pixels, max_pixels) > (h, w):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_NotEq_Lt', 83,
+     'if _through_easyr1(h, w, model, min_pixels, max_pixels) < (h, w):'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceContinueWithBreak', 84,
+     'break'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 85,
+     'key = (round(abs(math.log(w / h) - aspect), 4), -h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 85,
+     'key = (round(abs(math.log(w / h) - aspect), 2), -h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Add', 85,
+     'key = (round(abs(math.log(w + h) - aspect), 3), -h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_FloorDiv', 85,
+     'key = (round(abs(math.log(w // h) - aspect), 3), -h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Div_Mul', 85,
+     'key = (round(abs(math.log(w * h) - aspect), 3), -h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Sub_Add', 85,
+     'key = (round(abs(math.log(w / h) + aspect), 3), -h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Sub_FloorDiv', 85,
+     'key = (round(abs(math.log(w / h) // aspect), 3), -h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Sub_Mul', 85,
+     'key = (round(abs(math.log(w / h) * aspect), 3), -h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceUnaryOperator_Delete_USub', 85,
+     'key = (round(abs(math.log(w / h) - aspect), 3), h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceUnaryOperator_USub_UAdd', 85,
+     'key = (round(abs(math.log(w / h) - aspect), 3), +h * w, h, w)'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_Lt_Eq', 86,
+     'if best is None or key == best:'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_Lt_Gt', 86,
+     'if best is None or key > best:'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_Lt_GtE', 86,
+     'if best is None or key >= best:'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceComparisonOperator_Lt_NotEq', 86,
+     'if best is None or key != best:'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 91,
+     'return best[ 3], best[3]'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/NumberReplacer', 91,
+     'return best[2], best[ 2]'):
+        'tests/test_data_export.py::test_easyr1_frame_sizes_by_hand',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceBinaryOperator_Mul_Div', 105,
+     'def export_easyr1(records: str | os.PathLike, out_dir: str | os.PathLike, /, name: str | None '
+     '= None,'):
+        'tests/test_data_export.py::test_easyr1_export_defaults',
+    ('videorl/data/export_easyr1.py', 'core/ReplaceFalseWithTrue', 110,
+     'strict_videos: bool = True, overlay: str | None = None,'):
+        'tests/test_data_export.py::test_easyr1_export_defaults',
+    ('videorl/data/export_easyr1.py', 'core/AddNot', 164,
+     'f"data.video_fps={QWEN_FRAME_LIST_FPS if not frames_cache is None else fps:g}"]'):
+        'tests/test_data_export.py::test_frames_from_clip_and_fps_rule',
+}
+# @END EXPORT_EASYR1
+
 #@SPANS@
 
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
+    **_EXPORT_EASYR1_EQUIVALENT,
     **_QWEN_EQUIVALENT,
     **_SIZING_EQUIVALENT,
     **_OFFICIAL_EQUIVALENT,
@@ -1286,6 +1492,7 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
 # Survivors of a stored run that a test written since kills (each re-applied by hand and seen to fail);
 # the next run of the module reports them as killed and these entries can go.
 KILLED_SINCE: dict[tuple[str, str, int, str], str] = {
+    **_EXPORT_EASYR1_KILLED_SINCE,
     **_QWEN_KILLED_SINCE,
     **_SIZING_KILLED_SINCE,
     **_OFFICIAL_KILLED_SINCE,
