@@ -102,6 +102,8 @@ _EX_HALF = ("EasyR1 exports size every frame with size_for (easyr1_frame_size); 
             "sampler's arithmetic, where 28 / 2 = 14.0 and 32 / 2 = 16.0 equal 14 and 16 (the export test's frames "
             "and sizes come out the same)")
 _EX_TOL = "'> 1e-9' and '>= 1e-9' differ only for an fps exactly 1e-9 away from 2 (no frame rate anyone sets)"
+_EX_Q3MIN = ("frames x height x width is a multiple of 2048 (an even count of frames, sides multiples of 32): no "
+             "value lies between a minimum of 4095 and 4096")
 _EX_JSON_WS = "only the whitespace of the side file's JSON changes; every value read back is the same"
 # video/qwen.py (the text-position wrapper)
 _QW_LOOP = ("i and j only move up to n, one step at a time, and the loops end when they reach it: '<' and '!=' stop "

@@ -221,6 +221,17 @@ def test_recipe_pixel_bounds_are_the_recipes():
     for path in recipes:
         data = yaml.safe_load(path.read_text())["data"]
         assert (data["min_pixels"], data["max_pixels"]) == (RECIPE_MIN_PIXELS, RECIPE_MAX_PIXELS), path.name
+    from videorl.data.export_llamafactory import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
+
+    assert (DEFAULT_MIN_PIXELS, DEFAULT_MAX_PIXELS) == (RECIPE_MIN_PIXELS, RECIPE_MAX_PIXELS)  # SFT as RL
+
+
+def test_malformed_dataset_info_is_a_record_error(records, tmp_path):
+    out = tmp_path / "lf"
+    out.mkdir()
+    (out / "dataset_info.json").write_text("{not json")
+    with pytest.raises(RecordError, match="existing dataset_info.json is malformed"):
+        export_llamafactory(records, out, video_dir=tmp_path / "videos", path_videos=True)
 
 
 def test_llamafactory_frames_at_1_fps_by_hand(tmp_path):
@@ -248,8 +259,22 @@ def test_llamafactory_frames_at_1_fps_by_hand(tmp_path):
     assert (side["max_area"], side["max_video_tokens"]) == (192 * 256, 96)
     tiny = {"video_dir": tmp_path, "model": "qwen3_vl", "min_pixels": 1024, "max_pixels": 1024}
     assert export_llamafactory(p, tmp_path / "t4", fps=1.0, **tiny).written == 1  # 4 x 32 x 32 = 4096
-    with pytest.raises(RecordError, match="outside the Qwen3-VL video processor's budget"):
-        export_llamafactory(p, tmp_path / "t2", fps=0.5, **tiny)  # 2 x 32 x 32 = 2048
+    with pytest.raises(RecordError, match="2 frames of 32x32 = 2048 pixels are outside the Qwen3-VL video proc"):
+        export_llamafactory(p, tmp_path / "t2", fps=0.5, **tiny)
+    # the budget's top: 24 frames of 1024x1024 = 25165824 pass (12 x 32 x 32 = 12288 tokens), 26 frames do not
+    from videorl.data.export_common import ExportItem
+    from videorl.data.export_llamafactory import _check_frames
+    from videorl.video.meta import VideoMeta
+
+    def item(n):
+        meta = VideoMeta(native_fps=1.0, total_frames=n, duration=float(n), frame_indices=list(range(n)),
+                         timestamps=[float(k) for k in range(n)], sampled_fps=1.0, clip=None, height=1024, width=1024,
+                         backend="pyav", vfr=False, path="v.mp4", sampler_version=1)
+        return ExportItem(record=None, video=[], size=(1024, 1024), meta=meta)
+
+    assert _check_frames(item(24), "qwen3_vl", "r.jsonl") == 12288
+    with pytest.raises(RecordError, match="outside"):
+        _check_frames(item(26), "qwen3_vl", "r.jsonl")
     # Qwen2.5-VL's clock needs 2 / fps whole (transformers 4.57 truncates second_per_grid_ts); Qwen3-VL does not
     for fps in (2.0, 1.0, 0.5, 2 / 3):
         check_fps(fps, "qwen2_5_vl")
