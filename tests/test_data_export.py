@@ -150,8 +150,10 @@ def test_llamafactory_sharegpt_and_dataset_info_merge(records, tmp_path):
     out = tmp_path / "lf"
     out.mkdir()
     (out / "dataset_info.json").write_text(json.dumps({"mllm_video_demo": {"file_name": "mllm_video_demo.json"}}))
-    s = export_llamafactory(records, out, style="r1", video_dir=tmp_path / "videos", path_videos=True)
+    s = export_llamafactory(records=records, out_dir=out, style="r1", video_dir=tmp_path / "videos", path_videos=True)
     assert s.written == 3
+    assert json.loads((out / "train.videorl.json").read_text()) == {  # paths: no frames, so no areas or tokens
+        "model": "qwen2_5_vl", "fps": 2.0, "path_videos": True, "max_area": 0, "min_area": 0, "max_video_tokens": 0}
     data = json.loads((out / "train.json").read_text())
     info = json.loads((out / "dataset_info.json").read_text())
     assert info["mllm_video_demo"] == {"file_name": "mllm_video_demo.json"}  # kept
@@ -254,6 +256,9 @@ def test_llamafactory_frames_at_1_fps_by_hand(tmp_path):
     assert "cutoff_len: more than 108 video tokens + the text" in s.overrides
     (frames,) = json.loads((tmp_path / "lf" / "clipped.json").read_text())[0]["videos"]
     assert len(frames) == 4
+    s = export_llamafactory(p, tmp_path / "lfd", video_dir=tmp_path)  # the default: 2 fps, 8 frames, 216 tokens
+    side = json.loads((tmp_path / "lfd" / "clipped.videorl.json").read_text())
+    assert (side["fps"], side["max_video_tokens"]) == (2.0, 216) and "video_fps: 2" in s.overrides
     export_llamafactory(p, tmp_path / "lf3", video_dir=tmp_path, fps=1.0, model="qwen3_vl")
     side = json.loads((tmp_path / "lf3" / "clipped.videorl.json").read_text())
     assert (side["max_area"], side["max_video_tokens"]) == (192 * 256, 96)
