@@ -101,7 +101,12 @@ _EX_INT = "MODELS[model] is an int: // 1 gives the same patch size"
 _EX_HALF = ("EasyR1 exports size every frame with size_for (easyr1_frame_size); the patch size only enters the "
             "sampler's arithmetic, where 28 / 2 = 14.0 and 32 / 2 = 16.0 equal 14 and 16 (the export test's frames "
             "and sizes come out the same)")
-_EX_TOL = "'> 1e-9' and '>= 1e-9' differ only for an fps exactly 1e-9 away from 2 (no frame rate anyone sets)"
+_EX_TOL = ("'> 1e-9' and '>= 1e-9' differ only where the distance from the nearest allowed value is exactly 1e-9 "
+           "(no frame rate anyone sets)")
+_EX_FAMILY = ("the export checks the model against PATCH_SIZE (qwen2_5_vl, qwen3_vl) before check_fps, and "
+              "'qwen3_vl' <= 'qwen2_5_vl' is False: '<=' and '==' agree on both")
+_EX_ONE_TAG = ("collect() (export_common) already refuses a record whose text holds '<video>', so the prompt holds "
+               "exactly the one tag build_prompt puts first: '!= 1', '< 1' and '> 1' agree")
 _EX_Q3MIN = ("frames x height x width is a multiple of 2048 (an even count of frames, sides multiples of 32): no "
              "value lies between a minimum of 4095 and 4096")
 _EX_JSON_WS = "only the whitespace of the side file's JSON changes; every value read back is the same"

@@ -290,3 +290,15 @@ def test_llamafactory_frames_at_1_fps_by_hand(tmp_path):
     for fps in (0.0, -1.0):
         with pytest.raises(ValueError, match="fps must be > 0"):
             check_fps(fps, "qwen3_vl")
+
+
+def test_llamafactory_export_defaults(tmp_path):
+    """As EasyR1's: a clipped record is an error unless skipped on purpose, and a video missing here is listed."""
+    p = _clipped(tmp_path)
+    with pytest.raises(RecordError, match="has a clip"):
+        export_llamafactory(p, tmp_path / "o", video_dir=tmp_path, path_videos=True)
+    rec = SampleRecord(id="a/0", video="missing.mp4", duration=10.0, task="mcq", query="q?", options=["a", "b"],
+                       answer="B", meta={"dataset": "x"})
+    write_jsonl(tmp_path / "r.jsonl", [rec])
+    s = export_llamafactory(tmp_path / "r.jsonl", tmp_path / "o2", video_dir=tmp_path, path_videos=True)
+    assert s.written == 1 and s.missing_videos == [str(tmp_path / "missing.mp4")]
