@@ -1484,9 +1484,136 @@ _EXPORT_EASYR1_KILLED_SINCE = {
 }
 # @END EXPORT_EASYR1
 
+# @EXPORT_LLAMAFACTORY
+_EXPORT_LLAMAFACTORY_EQUIVALENT = {
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 57,
+     'QWEN3_VIDEO_MIN_PIXELS = 4095  # its size.shortest_edge'):
+        _EX_Q3MIN,
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceComparisonOperator_Eq_LtE', 88,
+     'if model <= "qwen2_5_vl" and abs(spg - round(spg)) > 1e-9:'):
+        _EX_FAMILY,
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceComparisonOperator_Gt_GtE', 88,
+     'if model == "qwen2_5_vl" and abs(spg - round(spg)) >= 1e-9:'):
+        _EX_TOL,
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 135,
+     'if user.count(VIDEO_TAG) > 1:'):
+        _EX_ONE_TAG,
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceComparisonOperator_NotEq_Lt', 135,
+     'if user.count(VIDEO_TAG) < 1:'):
+        _EX_ONE_TAG,
+}
+_EXPORT_LLAMAFACTORY_KILLED_SINCE = {
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 54,
+     'DEFAULT_MAX_PIXELS = 50177  # per frame, as the GRPO and eval recipes (64 * 28^2)'):
+        'tests/test_data_export.py::test_recipe_pixel_bounds_are_the_recipes',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 54,
+     'DEFAULT_MAX_PIXELS = 50175  # per frame, as the GRPO and eval recipes (64 * 28^2)'):
+        'tests/test_data_export.py::test_recipe_pixel_bounds_are_the_recipes',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 55,
+     'DEFAULT_MIN_PIXELS = 3137'):
+        'tests/test_data_export.py::test_recipe_pixel_bounds_are_the_recipes',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 55,
+     'DEFAULT_MIN_PIXELS = 3135'):
+        'tests/test_data_export.py::test_recipe_pixel_bounds_are_the_recipes',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 56,
+     'QWEN3_VIDEO_MAX_PIXELS = 25165825  # released Qwen3-VL video_preprocessor_config.json size.longest_edge '
+     '(T*H*W)'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 56,
+     'QWEN3_VIDEO_MAX_PIXELS = 25165823  # released Qwen3-VL video_preprocessor_config.json size.longest_edge '
+     '(T*H*W)'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ExceptionReplacer', 74,
+     'except jsonCosmicRayTestingExceptionJSONDecodeError as exc:'):
+        'tests/test_data_export.py::test_malformed_dataset_info_is_a_record_error',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceComparisonOperator_Eq_GtE', 98,
+     'if model >= "qwen3_vl" and not QWEN3_VIDEO_MIN_PIXELS <= n * h * w <= QWEN3_VIDEO_MAX_PIXELS:'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceComparisonOperator_Eq_LtE', 98,
+     'if model <= "qwen3_vl" and not QWEN3_VIDEO_MIN_PIXELS <= n * h * w <= QWEN3_VIDEO_MAX_PIXELS:'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceComparisonOperator_LtE_Lt', 98,
+     'if model == "qwen3_vl" and not QWEN3_VIDEO_MIN_PIXELS <= n * h * w < QWEN3_VIDEO_MAX_PIXELS:'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceComparisonOperator_LtE_NotEq', 98,
+     'if model == "qwen3_vl" and not QWEN3_VIDEO_MIN_PIXELS <= n * h * w != QWEN3_VIDEO_MAX_PIXELS:'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_Mul_Add', 99,
+     'raise RecordError(f"{n} frames of {w}x{h} = {n + h * w} pixels are outside the Qwen3-VL video '
+     'processor\'s "'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_Mul_Add', 99,
+     'raise RecordError(f"{n} frames of {w}x{h} = {n * h + w} pixels are outside the Qwen3-VL video '
+     'processor\'s "'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_Mul_Div', 99,
+     'raise RecordError(f"{n} frames of {w}x{h} = {n / h * w} pixels are outside the Qwen3-VL video '
+     'processor\'s "'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_Mul_Div', 99,
+     'raise RecordError(f"{n} frames of {w}x{h} = {n * h / w} pixels are outside the Qwen3-VL video '
+     'processor\'s "'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_Mul_FloorDiv', 99,
+     'raise RecordError(f"{n} frames of {w}x{h} = {n // h * w} pixels are outside the Qwen3-VL video '
+     'processor\'s "'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_Mul_FloorDiv', 99,
+     'raise RecordError(f"{n} frames of {w}x{h} = {n * h // w} pixels are outside the Qwen3-VL video '
+     'processor\'s "'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_Mul_Sub', 99,
+     'raise RecordError(f"{n} frames of {w}x{h} = {n - h * w} pixels are outside the Qwen3-VL video '
+     'processor\'s "'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_Mul_Sub', 99,
+     'raise RecordError(f"{n} frames of {w}x{h} = {n * h - w} pixels are outside the Qwen3-VL video '
+     'processor\'s "'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_FloorDiv_Sub', 104,
+     'return (n - 2) * (h // p) * (w // p)'):
+        'tests/test_data_export.py::test_llamafactory_frames_at_1_fps_by_hand',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceBinaryOperator_Mul_Div', 107,
+     'def export_llamafactory(records: str | os.PathLike, out_dir: str | os.PathLike, /, name: str '
+     '| None = None,'):
+        'tests/test_data_export.py::test_llamafactory_sharegpt_and_dataset_info_merge',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 109,
+     'frames_cache: str | os.PathLike | None = None, fps: float = 1.0,'):
+        'tests/test_data_export.py::test_llamafactory_sharegpt_and_dataset_info_merge',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceFalseWithTrue', 111,
+     'path_videos: bool = False, skip_clipped: bool = True,'):
+        'tests/test_data_export.py::test_llamafactory_export_defaults',
+    ('videorl/data/export_llamafactory.py', 'core/ReplaceFalseWithTrue', 112,
+     'strict_videos: bool = True, overlay: str | None = None) -> ExportSummary:'):
+        'tests/test_data_export.py::test_llamafactory_export_defaults',
+    ('videorl/data/export_llamafactory.py', 'core/AddNot', 118,
+     'if not path_videos and frames_cache is not None:'):
+        'tests/test_data_export.py::test_llamafactory_export_defaults',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 132,
+     'max_tokens, areas = 1, []'):
+        'tests/test_data_export.py::test_llamafactory_sharegpt_and_dataset_info_merge',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 132,
+     'max_tokens, areas = -1, []'):
+        'tests/test_data_export.py::test_llamafactory_sharegpt_and_dataset_info_merge',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 150,
+     '"max_area": max(areas, default= 1), "min_area": min(areas, default=0),'):
+        'tests/test_data_export.py::test_llamafactory_sharegpt_and_dataset_info_merge',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 150,
+     '"max_area": max(areas, default= -1), "min_area": min(areas, default=0),'):
+        'tests/test_data_export.py::test_llamafactory_sharegpt_and_dataset_info_merge',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 150,
+     '"max_area": max(areas, default=0), "min_area": min(areas, default= 1),'):
+        'tests/test_data_export.py::test_llamafactory_sharegpt_and_dataset_info_merge',
+    ('videorl/data/export_llamafactory.py', 'core/NumberReplacer', 150,
+     '"max_area": max(areas, default=0), "min_area": min(areas, default= -1),'):
+        'tests/test_data_export.py::test_llamafactory_sharegpt_and_dataset_info_merge',
+}
+# @END EXPORT_LLAMAFACTORY
+
 #@SPANS@
 
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
+    **_EXPORT_LLAMAFACTORY_EQUIVALENT,
     **_EXPORT_EASYR1_EQUIVALENT,
     **_QWEN_EQUIVALENT,
     **_SIZING_EQUIVALENT,
@@ -1499,6 +1626,7 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
 # Survivors of a stored run that a test written since kills (each re-applied by hand and seen to fail);
 # the next run of the module reports them as killed and these entries can go.
 KILLED_SINCE: dict[tuple[str, str, int, str], str] = {
+    **_EXPORT_LLAMAFACTORY_KILLED_SINCE,
     **_EXPORT_EASYR1_KILLED_SINCE,
     **_QWEN_KILLED_SINCE,
     **_SIZING_KILLED_SINCE,

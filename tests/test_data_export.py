@@ -297,6 +297,8 @@ def test_llamafactory_export_defaults(tmp_path):
     p = _clipped(tmp_path)
     with pytest.raises(RecordError, match="has a clip"):
         export_llamafactory(p, tmp_path / "o", video_dir=tmp_path, path_videos=True)
+    with pytest.raises(ValueError, match="exclude each other"):
+        export_llamafactory(p, tmp_path / "o", video_dir=tmp_path, path_videos=True, frames_cache=tmp_path / "fc")
     rec = SampleRecord(id="a/0", video="missing.mp4", duration=10.0, task="mcq", query="q?", options=["a", "b"],
                        answer="B", meta={"dataset": "x"})
     write_jsonl(tmp_path / "r.jsonl", [rec])
