@@ -200,3 +200,23 @@ def test_use_vllm_is_refused():
     config = GRPOConfig(output_dir="unused", use_vllm=True, report_to=[], use_cpu=True)
     with pytest.raises(ValueError, match="use_vllm=True is not supported"):
         VideoGRPOTrainer(model="unused", reward_funcs=[], args=config)
+
+
+def test_tools_environments_and_positional_vllm_are_refused():
+    config = GRPOConfig(output_dir="unused", report_to=[], use_cpu=True)
+    for extra in ({"tools": [len]}, {"environment_factory": object}):  # either one alone
+        with pytest.raises(ValueError, match="tools and environments are not supported"):
+            VideoGRPOTrainer(model="unused", reward_funcs=[], args=config, **extra)
+    vllm = GRPOConfig(output_dir="unused", use_vllm=True, report_to=[], use_cpu=True)
+    with pytest.raises(ValueError, match="use_vllm=True is not supported"):  # (model, reward_funcs, args) by position
+        VideoGRPOTrainer("unused", [], vllm)
+
+
+def test_records_dataset_by_keyword_and_empty():
+    from videorl.record import RecordError, SampleRecord
+
+    rec = SampleRecord(id="a/0", video="v.mp4", duration=4.0, task="mcq", query="q?", options=["a", "b"], answer="B")
+    ds = records_dataset(records=[rec], check_videos=False, video_dir="/videos")
+    assert len(ds) == 1 and json.loads(ds[0]["video"]) == {"path": "/videos/v.mp4", "clip": None}
+    with pytest.raises(RecordError, match="no records"):
+        records_dataset(records=[], check_videos=False)
