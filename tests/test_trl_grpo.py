@@ -220,3 +220,26 @@ def test_records_dataset_by_keyword_and_empty():
     assert len(ds) == 1 and json.loads(ds[0]["video"]) == {"path": "/videos/v.mp4", "clip": None}
     with pytest.raises(RecordError, match="no records"):
         records_dataset(records=[], check_videos=False)
+
+
+def test_default_sampling_is_2_fps(tmp_path):
+    """No video_fps given (or None): 2 fps. A 3 s coded video at 10 fps -> targets 0, 0.5, ..., 2.5 s -> frames
+    0, 5, 10, 15, 20, 25."""
+    from videorl.record import SampleRecord
+    from videorl.synth import make_video
+    from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
+
+    video = make_video(tmp_path / "v.mp4", duration=3.0, fps=10, size=(64, 48)).path
+    d = build_tiny_qwen2_5_vl(tmp_path / "model")
+    rec = SampleRecord(id="a/0", video=str(video), duration=3.0, task="mcq", query="q?", options=["a", "b"],
+                       answer="B")
+    config = GRPOConfig(output_dir=str(tmp_path / "out"), report_to=[], use_cpu=True, num_generations=2,
+                        per_device_train_batch_size=2, max_completion_length=2)
+    for extra in ({}, {"video_fps": None}):
+        trainer = VideoGRPOTrainer(model=AutoModelForImageTextToText.from_pretrained(d),
+                                   processing_class=AutoProcessor.from_pretrained(d), args=config,
+                                   reward_funcs=[VideoRLReward("default_mcq")],
+                                   train_dataset=records_dataset([rec]), video_min_pixels=3136,
+                                   video_max_pixels=3136, **extra)
+        _, meta = trainer.sample_video(json.dumps({"path": str(video), "clip": None}))
+        assert meta.frame_indices == [0, 5, 10, 15, 20, 25] and meta.sampled_fps == 2.0
