@@ -95,6 +95,12 @@ _OF_HULL = ("hull >= hi - lo (the larger end >= the smaller, the smaller start <
 _OF_SWAP = "a prediction with e == s is the same swapped or not"
 _OF_STRICT = "cut has one entry per span (built in the loop over the spans): zip's strict check never fires"
 
+# plugins/trl_video.py
+_TRL_NO_RECORDS = ("out holds one entry per row, so 'no records' is raised only when rows is empty, where the path "
+                   "expression never reads rows[...]")
+_TRL_STRICT = "each row of input_ids and of attention_mask has the same length (one padded tensor): strict never fires"
+_TRL_CHUNK = ("the chunk handed to TRL holds end - start rows and TRL splits it by batch_size: end + start rows, or "
+              "0 (TRL reads 0 as all rows), still make one pass over the same rows")
 # data/export_*.py
 _EX_MIN1 = "h and w are at least the factor, so h * w is never below a minimum of 0, 1 or 2: the same sizes"
 _EX_INT = "MODELS[model] is an int: // 1 gives the same patch size"

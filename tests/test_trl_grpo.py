@@ -210,6 +210,11 @@ def test_tools_environments_and_positional_vllm_are_refused():
     vllm = GRPOConfig(output_dir="unused", use_vllm=True, report_to=[], use_cpu=True)
     with pytest.raises(ValueError, match="use_vllm=True is not supported"):  # (model, reward_funcs, args) by position
         VideoGRPOTrainer("unused", [], vllm)
+    # two positional arguments and no config: nothing to refuse, the wrapper hands over to TRL (which then fails
+    # on the made-up model or this machine's default precision, not on our argument handling)
+    with pytest.raises(Exception) as err:
+        VideoGRPOTrainer("unused", [])
+    assert not isinstance(err.value, IndexError) and "is not supported" not in str(err.value)
 
 
 def test_records_dataset_by_keyword_and_empty():
@@ -243,3 +248,7 @@ def test_default_sampling_is_2_fps(tmp_path):
                                    video_max_pixels=3136, **extra)
         _, meta = trainer.sample_video(json.dumps({"path": str(video), "clip": None}))
         assert meta.frame_indices == [0, 5, 10, 15, 20, 25] and meta.sampled_fps == 2.0
+    # the prompt the policy generates from ends with the assistant's turn opened
+    trainer._batch_videos = [json.dumps({"path": str(video), "clip": None})]
+    ids, _, _ = trainer._tokenize_prompts([records_dataset([rec])[0]["prompt"]])
+    assert trainer.processing_class.tokenizer.decode(ids[0]).endswith("<|im_start|>assistant\n")
