@@ -99,6 +99,10 @@ _OF_STRICT = "cut has one entry per span (built in the loop over the spans): zip
 _TRL_NO_RECORDS = ("out holds one entry per row, so 'no records' is raised only when rows is empty, where the path "
                    "expression never reads rows[...]")
 _TRL_STRICT = "each row of input_ids and of attention_mask has the same length (one padded tensor): strict never fires"
+_TRL_KEY = ("the key only lets equal videos of a batch share one decode: dict keys in another order make a second "
+            "decode of the same frames, never other frames")
+_TRL_GRID = "video_grid_thw is 2-D ([videos, 3]): prod over dim 1 is prod over dim -1"
+_TRL_MESSAGE = "only the count printed in the error message changes (the check itself is the same)"
 _TRL_CHUNK = ("the chunk handed to TRL holds end - start rows and TRL splits it by batch_size: end + start rows, or "
               "0 (TRL reads 0 as all rows), still make one pass over the same rows")
 # data/export_*.py

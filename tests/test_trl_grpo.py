@@ -252,3 +252,6 @@ def test_default_sampling_is_2_fps(tmp_path):
     trainer._batch_videos = [json.dumps({"path": str(video), "clip": None})]
     ids, _, _ = trainer._tokenize_prompts([records_dataset([rec])[0]["prompt"]])
     assert trainer.processing_class.tokenizer.decode(ids[0]).endswith("<|im_start|>assistant\n")
+    trainer._batch_videos = [{"path": str(video), "clip": None}]  # a dict video, as sample_video takes it
+    ids_dict, _, _ = trainer._tokenize_prompts([records_dataset([rec])[0]["prompt"]])
+    assert ids_dict == ids
