@@ -103,6 +103,7 @@ _TRL_KEY = ("the key only lets equal videos of a batch share one decode: dict ke
             "decode of the same frames, never other frames")
 _TRL_GRID = "video_grid_thw is 2-D ([videos, 3]): prod over dim 1 is prod over dim -1"
 _TRL_MESSAGE = "only the count printed in the error message changes (the check itself is the same)"
+_TRL_KEYS = "every row of a batch has the same fields (one model family): the last row's keys are the first row's"
 _TRL_CHUNK = ("the chunk handed to TRL holds end - start rows and TRL splits it by batch_size: end + start rows, or "
               "0 (TRL reads 0 as all rows), still make one pass over the same rows")
 # data/export_*.py

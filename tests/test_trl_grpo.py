@@ -255,3 +255,7 @@ def test_default_sampling_is_2_fps(tmp_path):
     trainer._batch_videos = [{"path": str(video), "clip": None}]  # a dict video, as sample_video takes it
     ids_dict, _, _ = trainer._tokenize_prompts([records_dataset([rec])[0]["prompt"]])
     assert ids_dict == ids
+    trainer._video_rows = [{}, {}, {}]  # more videos than sequences: refused before any forward pass
+    with pytest.raises(RuntimeError, match="3 videos for 2 sequences"):
+        trainer._get_per_token_logps_and_entropies(trainer.model, torch.zeros(2, 5, dtype=torch.long),
+                                                   torch.ones(2, 5, dtype=torch.long), 1)
