@@ -104,6 +104,9 @@ _TRL_KEY = ("the key only lets equal videos of a batch share one decode: dict ke
 _TRL_GRID = "video_grid_thw is 2-D ([videos, 3]): prod over dim 1 is prod over dim -1"
 _TRL_MESSAGE = "only the count printed in the error message changes (the check itself is the same)"
 _TRL_KEYS = "every row of a batch has the same fields (one model family): the last row's keys are the first row's"
+_TRL_GUARD = ("a count mismatch or missing videos still raise (zip(strict=True), or iterating None): only the "
+              "exception's type and message differ; no prompt is ever tokenised with another prompt's video")
+_TRL_STRICT_PAIRS = "the guard above already makes len(videos) == len(prompts): zip's strict check never fires"
 _TRL_CHUNK = ("the chunk handed to TRL holds end - start rows and TRL splits it by batch_size: end + start rows, or "
               "0 (TRL reads 0 as all rows), still make one pass over the same rows")
 # data/export_*.py
