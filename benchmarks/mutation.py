@@ -1624,9 +1624,148 @@ _EXPORT_LLAMAFACTORY_KILLED_SINCE = {
 }
 # @END EXPORT_LLAMAFACTORY
 
+# @TRL_VIDEO
+_TRL_VIDEO_EQUIVALENT = {
+    ('videorl/plugins/trl_video.py', 'core/AddNot', 82,
+     'raise RecordError("no records", path=None if not not rows else rows[0][0])'):
+        _TRL_NO_RECORDS,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 82,
+     'raise RecordError("no records", path=None if not rows else rows[ 1][0])'):
+        _TRL_NO_RECORDS,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 82,
+     'raise RecordError("no records", path=None if not rows else rows[ -1][0])'):
+        _TRL_NO_RECORDS,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 82,
+     'raise RecordError("no records", path=None if not rows else rows[0][ 1])'):
+        _TRL_NO_RECORDS,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 82,
+     'raise RecordError("no records", path=None if not rows else rows[0][ -1])'):
+        _TRL_NO_RECORDS,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 162,
+     'if videos is None or len(videos) > len(prompts):'):
+        _TRL_GUARD,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_NotEq_Lt', 162,
+     'if videos is None or len(videos) < len(prompts):'):
+        _TRL_GUARD,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceOrWithAnd', 162,
+     'if videos is None and len(videos) != len(prompts):'):
+        _TRL_GUARD,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceTrueWithFalse', 166,
+     'for prompt, video in zip(prompts, videos, strict=False):'):
+        _TRL_STRICT_PAIRS,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceTrueWithFalse', 167,
+     'key = video if isinstance(video, str) else json.dumps(video, sort_keys=False)'):
+        _TRL_KEY,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceTrueWithFalse', 177,
+     'enc["input_ids"] = [[t for t, m in zip(ids, mask, strict=False) if m]'):
+        _TRL_STRICT,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceTrueWithFalse', 178,
+     'for ids, mask in zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist(), strict=False)]'):
+        _TRL_STRICT,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceUnaryOperator_Delete_USub', 180,
+     'sections = grid.prod(1).tolist()'):
+        _TRL_GRID,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceUnaryOperator_USub_UAdd', 180,
+     'sections = grid.prod(+1).tolist()'):
+        _TRL_GRID,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 215,
+     'raise RuntimeError(f"VideoGRPOTrainer: {len(rows)} videos for {input_ids.size( 1)} sequences")'):
+        _TRL_MESSAGE,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 215,
+     'raise RuntimeError(f"VideoGRPOTrainer: {len(rows)} videos for {input_ids.size( -1)} sequences")'):
+        _TRL_MESSAGE,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 224,
+     'video = {k: torch.cat([r[k] for r in chunk]).to(input_ids.device) for k in _ROW_FIELDS if '
+     'k in chunk[ -1]}'):
+        _TRL_KEYS,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceBinaryOperator_Sub_Add', 227,
+     'logits_to_keep, batch_size=end + start, compute_entropy=compute_entropy,'):
+        _TRL_CHUNK,
+    ('videorl/plugins/trl_video.py', 'core/ReplaceBinaryOperator_Sub_Mul', 227,
+     'logits_to_keep, batch_size=end * start, compute_entropy=compute_entropy,'):
+        _TRL_CHUNK,
+}
+_TRL_VIDEO_KILLED_SINCE = {
+    ('videorl/plugins/trl_video.py', 'core/ReplaceBinaryOperator_Mul_Div', 50,
+     'def records_dataset(records: str | os.PathLike | Iterable[SampleRecord], /, style: str = "r1",'):
+        'tests/test_trl_grpo.py::test_records_dataset_by_keyword_and_empty',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 96,
+     'def __init__(self, *args: Any, video_fps: float | None = 3.0, video_nframes: int | None = '
+     'None,'):
+        'tests/test_trl_grpo.py::test_default_sampling_is_2_fps',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 96,
+     'def __init__(self, *args: Any, video_fps: float | None = 1.0, video_nframes: int | None = '
+     'None,'):
+        'tests/test_trl_grpo.py::test_default_sampling_is_2_fps',
+    ('videorl/plugins/trl_video.py', 'core/AddNot', 99,
+     'args_obj = kwargs.get("args") if not "args" in kwargs else (args[2] if len(args) > 2 else '
+     'None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/AddNot', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[2] if not len(args) > 2 else '
+     'None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[ 3] if len(args) > 2 else None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[ 1] if len(args) > 2 else None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[2] if len(args) > 3 else None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[2] if len(args) > 1 else None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_Gt_Eq', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[2] if len(args) == 2 else None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_Gt_GtE', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[2] if len(args) >= 2 else None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_Gt_Lt', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[2] if len(args) < 2 else None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_Gt_LtE', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[2] if len(args) <= 2 else None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_Gt_NotEq', 99,
+     'args_obj = kwargs.get("args") if "args" in kwargs else (args[2] if len(args) != 2 else None)'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/ZeroIterationForLoop', 100,
+     'for flag, why in []:'):
+        'tests/test_trl_grpo.py::test_use_vllm_is_refused',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceFalseWithTrue', 102,
+     'if getattr(args_obj, flag, True):'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceOrWithAnd', 105,
+     'if kwargs.get("tools") and kwargs.get("environment_factory"):'):
+        'tests/test_trl_grpo.py::test_tools_environments_and_positional_vllm_are_refused',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 108,
+     'self.video_sampling = {"fps": None if video_nframes else (video_fps or 3.0), "nframes": video_nframes,'):
+        'tests/test_trl_grpo.py::test_default_sampling_is_2_fps',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 108,
+     'self.video_sampling = {"fps": None if video_nframes else (video_fps or 1.0), "nframes": video_nframes,'):
+        'tests/test_trl_grpo.py::test_default_sampling_is_2_fps',
+    ('videorl/plugins/trl_video.py', 'core/AddNot', 167,
+     'key = video if not isinstance(video, str) else json.dumps(video, sort_keys=True)'):
+        'tests/test_trl_grpo.py::test_default_sampling_is_2_fps',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceTrueWithFalse', 172,
+     'prompt, add_generation_prompt=False, tokenize=False, chat_template=self.chat_template,'):
+        'tests/test_trl_grpo.py::test_default_sampling_is_2_fps',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_NotEq_Gt', 214,
+     'if len(rows) > input_ids.size(0):'):
+        'tests/test_trl_grpo.py::test_default_sampling_is_2_fps',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_NotEq_Lt', 214,
+     'if len(rows) < input_ids.size(0):'):
+        'tests/test_trl_grpo.py::test_default_sampling_is_2_fps',
+}
+# @END TRL_VIDEO
+
 #@SPANS@
 
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
+    **_TRL_VIDEO_EQUIVALENT,
     **_EXPORT_LLAMAFACTORY_EQUIVALENT,
     **_EXPORT_EASYR1_EQUIVALENT,
     **_QWEN_EQUIVALENT,
@@ -1640,6 +1779,7 @@ EQUIVALENT: dict[tuple[str, str, int, str], str] = {
 # Survivors of a stored run that a test written since kills (each re-applied by hand and seen to fail);
 # the next run of the module reports them as killed and these entries can go.
 KILLED_SINCE: dict[tuple[str, str, int, str], str] = {
+    **_TRL_VIDEO_KILLED_SINCE,
     **_EXPORT_LLAMAFACTORY_KILLED_SINCE,
     **_EXPORT_EASYR1_KILLED_SINCE,
     **_QWEN_KILLED_SINCE,
