@@ -82,17 +82,6 @@ def test_qwen2_5_vl_told_times_at_fractional_fps(q25, videos, video, sampling, s
     assert [i - ids[0] for i in ids] == glue.expected_qwen2_5_time_ids(meta, tokens_per_second=tps)
 
 
-def test_aspect_ratio_limit_is_qwen_vl_utils_strict_200():
-    """qwen-vl-utils refuses ``max / min > 200`` (MAX_RATIO): a frame exactly 200 times wider than high is
-    sized, one 201 times wider is refused (kills ``>`` -> ``>=`` and ``200`` -> ``199`` in sizing.py)."""
-    from videorl.video.sizing import smart_resize
-
-    # 28 x 5600: ratio 200, a whole number of 28-pixel patches each way, within the pixel bounds -> unchanged
-    assert smart_resize(28, 5600, 28, 3136, 28 * 5600) == (28, 5600)
-    with pytest.raises(ValueError, match="aspect ratio"):
-        smart_resize(28, 5628, 28, 3136, 28 * 5628)  # ratio 201
-
-
 def test_unknown_model_families_are_refused_not_given_qwen2_5_time():
     """Only the families whose clock videorl knows get metadata: anything else raises (kills ``==`` -> ``<=``
     in ``family_of`` and ``video_metadata``: "llava" sorts before "qwen2_5_vl")."""
@@ -104,7 +93,7 @@ def test_unknown_model_families_are_refused_not_given_qwen2_5_time():
     meta = VideoMeta(native_fps=2.0, total_frames=4, duration=2.0, frame_indices=[0, 1, 2, 3],
                      timestamps=[0.0, 0.5, 1.0, 1.5], sampled_fps=2.0, clip=None, height=56, width=56,
                      backend="pyav", vfr=False, path="v.mp4", sampler_version=1)
-    for other in ("llava", "internvl"):
+    for other in ("llava", "internvl", "qwen3_vl_moe", "qwen_omni"):  # families sort before and after qwen3_vl
         with pytest.raises(ValueError, match="unknown model family"):
             glue.video_metadata(meta, other)
 
@@ -124,6 +113,11 @@ def test_text_position_wrapper_also_fixes_positional_calls(q25, videos):
     by_name, _ = model.model.get_rope_index(inputs["input_ids"], mm_token_type_ids=inputs["mm_token_type_ids"], **kw)
     by_position, _ = model.model.get_rope_index(inputs["input_ids"], inputs["mm_token_type_ids"], **kw)
     assert torch.equal(by_position, by_name)
+    # every argument by position: the types are still the first one after the ids
+    all_positional, _ = model.model.get_rope_index(inputs["input_ids"], inputs["mm_token_type_ids"], None,
+                                                   kw["video_grid_thw"], kw["second_per_grid_ts"],
+                                                   kw["attention_mask"])
+    assert torch.equal(all_positional, by_name)
     assert not torch.equal(by_name, before)  # the 30 s video's time ids (up to 52) run past its 2 x 2 grid
 
 
@@ -138,3 +132,34 @@ def test_qwen3_vl_metadata_of_a_variable_rate_video_is_a_millisecond_clock():
     md = glue.video_metadata(meta, "qwen3_vl")
     assert md["fps"] == 1000.0 and md["frames_indices"] == [0, 1250, 2125, 3000]
     assert [i / md["fps"] for i in md["frames_indices"]] == meta.model_times() == [0.0, 1.25, 2.125, 3.0]
+
+
+def _meta(timestamps, sampled_fps):
+    from videorl.video.meta import VideoMeta
+
+    n = len(timestamps)
+    return VideoMeta(native_fps=sampled_fps, total_frames=n, duration=n / sampled_fps, frame_indices=list(range(n)),
+                     timestamps=list(timestamps), sampled_fps=sampled_fps, clip=None, height=56, width=56,
+                     backend="pyav", vfr=False, path="v.mp4", sampler_version=1)
+
+
+def test_qwen3_markers_of_an_odd_frame_count_repeat_the_last_frame():
+    """Qwen3-VL pads an odd frame count with the last frame: frames at 0, 1, 2 s make patches (0, 1) and (2, 2),
+    printed at their means 0.5 and 2.0 s."""
+    assert glue.expected_qwen3_timestamps(_meta([0.0, 1.0, 2.0], 1.0)) == ["<0.5 seconds>", "<2.0 seconds>"]
+
+
+def test_qwen2_5_time_ids_default_to_the_released_two_tokens_per_second():
+    """Qwen2.5-VL as released: tokens_per_second = 2. 8 frames at 2 fps: 1 s per patch, ids 0, 2, 4, 6."""
+    assert glue.expected_qwen2_5_time_ids(_meta([k / 2 for k in range(8)], 2.0)) == [0, 2, 4, 6]
+
+
+def test_qwen2_5_metadata_and_processor_flags_by_hand():
+    """8 frames sampled at 2 fps: Qwen2.5-VL gets fps 2, indices 0..7 of 8 frames and the clip's 4 s on the model
+    clock; the processor is told not to sample or resize again (the frames are the sampler's, already sized)."""
+    meta = _meta([k / 2 for k in range(8)], 2.0)
+    md = glue.qwen2_5_vl_metadata(meta)
+    assert md == {"total_num_frames": 8, "fps": 2.0, "frames_indices": list(range(8)), "width": 56, "height": 56,
+                  "duration": 4.0}
+    kw = glue.processor_video_kwargs([(None, meta)], "qwen2_5_vl")
+    assert kw["do_sample_frames"] is False and kw["do_resize"] is False and kw["video_metadata"] == [md]

@@ -132,14 +132,28 @@ def test_frames_from_clip_and_fps_rule(tmp_path):
     s = export_easyr1(p, tmp_path / "o1", video_dir=tmp_path, frames_cache=tmp_path / "fc", fps=1.0, allow_fps=True,
                       max_pixels=4096, min_pixels=3136)
     assert s.written == 1
+    assert "data.video_fps=1" in s.overrides  # the frames' own rate, not the 2 fps of a path export
+
+
+def test_easyr1_frame_sizes_by_hand():
+    from videorl.data.export_easyr1 import easyr1_frame_size
+
+    # Qwen2.5-VL: multiples of 56 within 50176 pixels; 16:9 (log 0.575) is nearest 168x280 (5:3, log 0.511), before
+    # 112x224 (2:1, log 0.693); a square source gets the largest square, 224x224 = 50176 exactly the maximum
+    assert easyr1_frame_size(720, 1280, "qwen2_5_vl", min_pixels=3136, max_pixels=50176) == (168, 280)
+    assert easyr1_frame_size(720, 720, "qwen2_5_vl", min_pixels=3136, max_pixels=50176) == (224, 224)
+    assert easyr1_frame_size(height=720, width=1280, model="qwen3_vl", min_pixels=3136,
+                             max_pixels=50176) == (160, 288)  # the docstring's example
 
 
 def test_llamafactory_sharegpt_and_dataset_info_merge(records, tmp_path):
     out = tmp_path / "lf"
     out.mkdir()
     (out / "dataset_info.json").write_text(json.dumps({"mllm_video_demo": {"file_name": "mllm_video_demo.json"}}))
-    s = export_llamafactory(records, out, style="r1", video_dir=tmp_path / "videos", path_videos=True)
+    s = export_llamafactory(records=records, out_dir=out, style="r1", video_dir=tmp_path / "videos", path_videos=True)
     assert s.written == 3
+    assert json.loads((out / "train.videorl.json").read_text()) == {  # paths: no frames, so no areas or tokens
+        "model": "qwen2_5_vl", "fps": 2.0, "path_videos": True, "max_area": 0, "min_area": 0, "max_video_tokens": 0}
     data = json.loads((out / "train.json").read_text())
     info = json.loads((out / "dataset_info.json").read_text())
     assert info["mllm_video_demo"] == {"file_name": "mllm_video_demo.json"}  # kept
@@ -184,3 +198,109 @@ def test_cli_export_prints_overrides(records, tmp_path, capsys):
     bad.write_text('{"id": "a"}\n')
     assert main(["data", "export", "easyr1", str(bad), "--out", str(tmp_path / "b")]) == 2
     assert f"{bad}:1:" in capsys.readouterr().err and not (tmp_path / "b" / "bad.parquet").exists()
+
+
+def test_easyr1_export_defaults(tmp_path):
+    """A video missing on this machine is listed, not an error, unless strict_videos (paths are exported as
+    written; the training machine may hold the videos); the call takes its arguments by keyword."""
+    rec = SampleRecord(id="a/0", video="missing.mp4", duration=10.0, task="mcq", query="q?", options=["a", "b"],
+                       answer="B", meta={"dataset": "x"})
+    write_jsonl(tmp_path / "r.jsonl", [rec])
+    s = export_easyr1(records=tmp_path / "r.jsonl", out_dir=tmp_path / "o", video_dir=tmp_path)
+    assert s.written == 1 and s.missing_videos == [str(tmp_path / "missing.mp4")]
+    with pytest.raises(RecordError, match="video not found"):
+        export_easyr1(tmp_path / "r.jsonl", tmp_path / "o2", video_dir=tmp_path, strict_videos=True)
+
+
+def test_recipe_pixel_bounds_are_the_recipes():
+    """The export's default frame budget is the GRPO recipes' data.min_pixels / max_pixels (read from the YAML)."""
+    yaml = pytest.importorskip("yaml")
+    from videorl.data.export_easyr1 import RECIPE_MAX_PIXELS, RECIPE_MIN_PIXELS
+
+    root = Path(__file__).resolve().parents[1] / "recipes"
+    recipes = sorted(root.glob("*_grpo.yaml"))
+    assert recipes
+    for path in recipes:
+        data = yaml.safe_load(path.read_text())["data"]
+        assert (data["min_pixels"], data["max_pixels"]) == (RECIPE_MIN_PIXELS, RECIPE_MAX_PIXELS), path.name
+    from videorl.data.export_llamafactory import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
+
+    assert (DEFAULT_MIN_PIXELS, DEFAULT_MAX_PIXELS) == (RECIPE_MIN_PIXELS, RECIPE_MAX_PIXELS)  # SFT as RL
+
+
+def test_malformed_dataset_info_is_a_record_error(records, tmp_path):
+    out = tmp_path / "lf"
+    out.mkdir()
+    (out / "dataset_info.json").write_text("{not json")
+    with pytest.raises(RecordError, match="existing dataset_info.json is malformed"):
+        export_llamafactory(records, out, video_dir=tmp_path / "videos", path_videos=True)
+
+
+def test_llamafactory_frames_at_1_fps_by_hand(tmp_path):
+    """Frame-list exports at 1 fps (not the default 2): clip [2, 6] of a 320x240 video -> frames at 2, 3, 4, 5 s.
+    Qwen2.5-VL (factor 28, 50176 pixels): beta = sqrt(76800 / 50176) = 1.23718 -> 193.99 / 28 = 6.93 -> 168,
+    258.65 / 28 = 9.24 -> 252; tokens (4 // 2) * 6 * 9 = 108. Qwen3-VL (factor 32): 192 x 256, 2 * 6 * 8 = 96
+    tokens; its processor's budget is [4096, 25165824] frame pixels: 4 frames of 32x32 = 4096 pass, 2 do not."""
+    pytest.importorskip("av")
+    from videorl.data.export_llamafactory import check_fps
+    from videorl.synth import make_video
+
+    p = _clipped(tmp_path)
+    make_video(tmp_path / "v.mp4", duration=10.0, fps=10, size=(320, 240))
+    s = export_llamafactory(p, tmp_path / "lf", video_dir=tmp_path, fps=1.0)
+    side = json.loads((tmp_path / "lf" / "clipped.videorl.json").read_text())
+    assert side == {"model": "qwen2_5_vl", "fps": 1.0, "path_videos": False, "max_area": 168 * 252,
+                    "min_area": 168 * 252, "max_video_tokens": 108}
+    assert "video_fps: 1" in s.overrides and f"video_max_pixels: {168 * 252}  # or more" in s.overrides
+    assert f"video_min_pixels: {168 * 252}  # or less" in s.overrides
+    assert "cutoff_len: more than 108 video tokens + the text" in s.overrides
+    (frames,) = json.loads((tmp_path / "lf" / "clipped.json").read_text())[0]["videos"]
+    assert len(frames) == 4
+    s = export_llamafactory(p, tmp_path / "lfd", video_dir=tmp_path)  # the default: 2 fps, 8 frames, 216 tokens
+    side = json.loads((tmp_path / "lfd" / "clipped.videorl.json").read_text())
+    assert (side["fps"], side["max_video_tokens"]) == (2.0, 216) and "video_fps: 2" in s.overrides
+    export_llamafactory(p, tmp_path / "lf3", video_dir=tmp_path, fps=1.0, model="qwen3_vl")
+    side = json.loads((tmp_path / "lf3" / "clipped.videorl.json").read_text())
+    assert (side["max_area"], side["max_video_tokens"]) == (192 * 256, 96)
+    tiny = {"video_dir": tmp_path, "model": "qwen3_vl", "min_pixels": 1024, "max_pixels": 1024}
+    assert export_llamafactory(p, tmp_path / "t4", fps=1.0, **tiny).written == 1  # 4 x 32 x 32 = 4096
+    with pytest.raises(RecordError, match="2 frames of 32x32 = 2048 pixels are outside the Qwen3-VL video proc"):
+        export_llamafactory(p, tmp_path / "t2", fps=0.5, **tiny)
+    # the budget's top: 24 frames of 1024x1024 = 25165824 pass (12 x 32 x 32 = 12288 tokens), 26 frames do not
+    from videorl.data.export_common import ExportItem
+    from videorl.data.export_llamafactory import _check_frames
+    from videorl.video.meta import VideoMeta
+
+    def item(n):
+        meta = VideoMeta(native_fps=1.0, total_frames=n, duration=float(n), frame_indices=list(range(n)),
+                         timestamps=[float(k) for k in range(n)], sampled_fps=1.0, clip=None, height=1024, width=1024,
+                         backend="pyav", vfr=False, path="v.mp4", sampler_version=1)
+        return ExportItem(record=None, video=[], size=(1024, 1024), meta=meta)
+
+    assert _check_frames(item(24), "qwen3_vl", "r.jsonl") == 12288
+    with pytest.raises(RecordError, match="outside"):
+        _check_frames(item(26), "qwen3_vl", "r.jsonl")
+    # Qwen2.5-VL's clock needs 2 / fps whole (transformers 4.57 truncates second_per_grid_ts); Qwen3-VL does not
+    for fps in (2.0, 1.0, 0.5, 2 / 3):
+        check_fps(fps, "qwen2_5_vl")
+    for fps in (1.5, 3.0, 0.75):
+        with pytest.raises(ValueError, match="truncates"):
+            check_fps(fps, "qwen2_5_vl")
+    check_fps(1.5, "qwen3_vl")
+    for fps in (0.0, -1.0):
+        with pytest.raises(ValueError, match="fps must be > 0"):
+            check_fps(fps, "qwen3_vl")
+
+
+def test_llamafactory_export_defaults(tmp_path):
+    """As EasyR1's: a clipped record is an error unless skipped on purpose, and a video missing here is listed."""
+    p = _clipped(tmp_path)
+    with pytest.raises(RecordError, match="has a clip"):
+        export_llamafactory(p, tmp_path / "o", video_dir=tmp_path, path_videos=True)
+    with pytest.raises(ValueError, match="exclude each other"):
+        export_llamafactory(p, tmp_path / "o", video_dir=tmp_path, path_videos=True, frames_cache=tmp_path / "fc")
+    rec = SampleRecord(id="a/0", video="missing.mp4", duration=10.0, task="mcq", query="q?", options=["a", "b"],
+                       answer="B", meta={"dataset": "x"})
+    write_jsonl(tmp_path / "r.jsonl", [rec])
+    s = export_llamafactory(tmp_path / "r.jsonl", tmp_path / "o2", video_dir=tmp_path, path_videos=True)
+    assert s.written == 1 and s.missing_videos == [str(tmp_path / "missing.mp4")]

@@ -117,3 +117,17 @@ def test_matrix_equals_scalar(preds, gts):
     for i, p in enumerate(preds):
         for j, g in enumerate(gts):
             assert m[i, j] == pytest.approx(iou(p, g), abs=1e-12)
+
+
+@pytest.mark.parametrize(("p", "g"), [((3, 3), (3, 3)), ((5, 2), (4, 4)), ((3, 3), (7, 1))])
+def test_two_empty_intervals_score_zero(p, g):
+    # both empty (zero-length or reversed): the union is 0, and a zero denominator scores 0
+    assert (iou(p, g), iop(p, g), iog(p, g), f1(p, g)) == (0.0, 0.0, 0.0, 0.0)
+    assert interval_scores(p, [g]) == {"iou": 0.0, "iop": 0.0, "iog": 0.0, "f1": 0.0}
+
+
+def test_iou_matrix_short_reversed_and_empty_rows():
+    # [0, 0.5] vs [0, 1]: inter 0.5, union 1 -> 0.5 (a length under 1 still counts); reversed and zero-length
+    # predictions, and a zero-length ground truth, give 0 (both empty: union 0 -> 0)
+    m = iou_matrix([[0, 0.5], [5, 2], [3, 3]], [[0, 1], [4, 4]])
+    assert m.tolist() == [[0.5, 0.0], [0.0, 0.0], [0.0, 0.0]]

@@ -311,3 +311,30 @@ def test_as_raw_spans_moves_out_of_video_spans():
     assert out["spans"] == [[0.0, 4.0], [8.0, 10.0]] and out["raw_spans"] == line["spans"]
     inside = {**line, "spans": [[1.0, 4.0]]}
     assert as_raw_spans(inside) is inside and as_raw_spans("junk") == "junk"
+
+
+def test_official_edges_by_hand():
+    from videorl.scoring.official import as_raw_spans, given_span, raw_gt_spans, tvg_iou, tvg_sample
+
+    # a clipped record: raw spans move by the clip start (5 s), both ends, and are never cut
+    rec = SampleRecord.from_dict({"id": "a", "video": "v.mp4", "duration": 40.0, "task": "grounding", "query": "q",
+                                  "spans": [[10.0, 20.0]], "raw_spans": [[10.0, 45.0]], "clip": [5.0, 30.0],
+                                  "schema_version": 1})
+    assert raw_gt_spans(rec) == [[5.0, 40.0]]
+    # a missing prediction becomes [end of the first span + 10, + 20] = [15, 25]; against a second span
+    # [12, 30]: inter 10, hull 18 -> IoU 0.5556 (R1@0.3 and R1@0.5 hit, R1@0.7 does not)
+    out = tvg_sample(None, [[0, 5], [12, 30]])
+    assert out == {"R1@0.3": 100.0, "R1@0.5": 100.0, "R1@0.7": 0.0, "mIoU": pytest.approx(100 * 10 / 18)}
+    assert tvg_iou((3, 3), (3, 3)) == 0.0  # an empty hull scores 0
+    for bad in ([1, 2, 3], [1], 5, ["3", "4"], [True, 2], [1, float("inf")]):
+        with pytest.raises(ValueError, match="prediction_span"):
+            given_span(bad)
+    # lines as_raw_spans must leave alone: a duration that is not a positive number, malformed spans
+    for duration in (-5, 0, True, "10"):
+        line = {"spans": [[1, 20]], "duration": duration}
+        assert as_raw_spans(line) is line
+    for spans in (5, [5], [[1, 2, 3]], [[5]], [["0", "20"]], [[True, 20]], [["a", "b"]]):
+        line = {"spans": spans, "duration": 10}
+        assert as_raw_spans(line) is line
+    assert as_raw_spans({"spans": [[0, 2]], "duration": 0.5}) == {"spans": [[0.0, 0.5]], "duration": 0.5,
+                                                                 "raw_spans": [[0, 2]]}

@@ -208,6 +208,12 @@ def test_think_only_output_is_read_whole():
     ("00:01:02,500", 62.5),  # SRT comma milliseconds
     ("12秒", 12.0), (" 4 ", 4.0), ("0", 0.0),
     ("-3", None), ("abc", None), ("1:75", None), ("1:61:00", None), ("3 - 4", None), ("", None), ("2nd", None),
+    ("1:59:30", 7170.0),  # 3600 + 59 * 60 + 30: minute 59 is the last valid one
+    ("01:60:00", None),
+    ("1 min 59.5 s", 119.5), ("1 min 60 s", None),  # the seconds after minutes must be < 60 too
+    ("12.5".rjust(64), 12.5), ("12.5".rjust(65), None),  # tokens up to 64 characters are read
+    ("1:60", None), ("0:59.5", 59.5), ("1:02.5 s", 62.5),  # seconds of a clock value < 60; a unit after it
+    (None, None), (12.5, None),  # not a string: None, never an error
 ])
 def test_parse_time(token, expected):
     assert parse_time(token) == (pytest.approx(expected) if expected is not None else None)
@@ -294,6 +300,93 @@ def test_round_trip_of_written_spans(a, b):
     s, e = round(min(a, b), 1), round(max(a, b), 1)
     assert parse_span(f"{s:.1f} - {e:.1f}") == (s, e)
     assert parse_span(f'<answer>{{"start_time": "{s:.1f}", "end_time": "{e:.1f}"}}</answer>') == (s, e)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "Min" alone (no "min", no "MIN") still turns on the minutes forms
+    ("Start: 1 Min 30 s, End: 2 Min", (90.0, 120.0)), ("From 1 Min to 2 Min", (60.0, 120.0)),
+    # a minus after words (not right after the previous value) is a sign: the span is negative -> None
+    ("3 apples, -1 to 5", None),
+    # dates: 1999-05-01 gives no (5, 1); 12-31-99 gives no (12, 31) nor (31, 99)
+    ("Recorded 1999-05-01, from 3 to 7", (3.0, 7.0)), ("Filmed 12-31-99.", None),
+    # an excluding word reaches at most three separators back: four spaces free the pair
+    ("step    3 - 5", (3.0, 5.0)), ("step   3 - 5", None),
+    # values in angle brackets pair up (Qwen3-VL timestamps) only when "<" and ">" hug them
+    ("Event <3.5 seconds> then <7.0 seconds>", (3.5, 7.0)), ("Event <3.5    > then <7.0    >", None),
+    # underscores of emphasis are blanked without any backslash in the text
+    ("from _3.5_ to _7_ s", (3.5, 7.0)),
+    # keys in reverse order among other keys (not a bare pair): the end is found before the start
+    ('{"end": 7, "start": 3, "label": "x"}', (3.0, 7.0)),
+    # the gap between two values is at most 24 characters
+    ("3 marks</t> to <t>around 7", (3.0, 7.0)), ("3 marks</t> to <t>around  7", None),
+    # at most MAX_TOKENS (2000) values are examined: a span written after the 2000th is not read
+    ("n 1 " * 1998 + "3 - 7", (3.0, 7.0)), ("n 1 " * 1999 + "3 - 7", None),
+    ("n 1 " * 1999 + "between twelve and fifteen seconds", None),  # number words count towards the bound
+    # capitalised unit words turn on number words ("Sec" alone, "SEC" alone)
+    ("Between Twelve and Fifteen Seconds", (12.0, 15.0)), ("BETWEEN TWELVE AND FIFTEEN SECONDS", (12.0, 15.0)),
+    # an invalid minutes value is skipped, the values after it still read
+    ("1 min 75 s; from 3 to 7 s", (3.0, 7.0)),
+    # a clock value is seconds: no minutes rule for the bare number before it
+    ("from 1:30 to 2 min", (90.0, 120.0)), ("1:30 s - 2:00 s", (90.0, 120.0)), ("3 - 0:15", (3.0, 15.0)),
+    # number words need a unit on one of the two values (a clock value counts as one)
+    ("between twelve and 15, in seconds", None), ("from twelve to 0:15, seconds", (12.0, 15.0)),
+    ("between one and two people left, 30 seconds later", None),
+    ("between 3 and fifteen people, 30 seconds later", None), ("twelve, 15 seconds", None),
+    # "a, b" is a span only inside brackets: both the opening and the closing one
+    ("from 3 to 7 2 times", (3.0, 7.0)), ("3 - 7-ish", (3.0, 7.0)),  # no date: no digit right after "-"
+    ("Event <  3.5 seconds> then <  7.0 seconds>", (3.5, 7.0)), ("Event <   3.5 > then <   7.0 >", None),
+    ("<3.5 seconds> then <7.0 seconds>", (3.5, 7.0)), ("Event <3.5   > then <7.0   >", None),
+    # the start keyword's end value is looked for up to 40 values back, each of them
+    ("ends at 7" + " x 1" * 39 + " starts at 3", (3.0, 7.0)), ("ends at 7" + " x 1" * 40 + " starts at 3", None),
+    ("ends at 7, n 1, starts at 3", (3.0, 7.0)),
+    ("3.5, twelve seconds", None),  # a bare pair is two values in digits
+    ("3 and 7 apples", None), ("between 3 and 7 apples", (3.0, 7.0)),  # "a and b" needs "between"
+    ("(3, 7 apples", None), ("I have 3, 7 apples", None),
+    ("Recorded 2010-05-01, from 3 to 7", (3.0, 7.0)),
+    ("{step 3 - 5}", None),  # the word before the value is "step", whatever punctuation precedes it
+    # an end keyword far before the value (outside the 48-character window) does not cue it
+    ("That was the end of the first story, long ago. Now it starts at 3 with 5 dogs.", None),
+    ("start" + " " * 43 + "3, later end 7", (3.0, 7.0)), ("start" + " " * 44 + "3, later end 7", None),
+    ("Event <3.5  > then <7.0  >", (3.5, 7.0)),  # ">" within three characters after the value
+    ("结束7，开始3", (3.0, 7.0)),  # a cue keyword right before the last value
+    ("end 7, start结束 3", (3.0, 7.0)),  # a value cued as start and end pairs with another value's end
+    # the end cue is looked for up to 40 values after the start
+    ("starts at 3" + " x 1" * 39 + " ends at 7", (3.0, 7.0)), ("starts at 3" + " x 1" * 40 + " ends at 7", None),
+    # a text of two bare values: at most 200 characters, and nothing but labels and punctuation between them
+    ("3 to 7 -", (3.0, 7.0)),
+    ("at 1:75, from 3 to 7", (3.0, 7.0)),  # an invalid clock value is skipped, the values after it still read
+    ("3 x-1 to 5", None),  # "x-1": the minus follows a word, so it is a sign  # a minus at the very end of the text is no sign of the first value
+    ("The start was late: 3 people came, and the end was at 7", None),  # a start keyword must cue the value
+    ("3.5, 7.0 " + "=" * 191, (3.5, 7.0)), ("3.5, 7.0 " + "=" * 192, None), ("3.5 apples 7.0", None),
+])
+def test_span_rules_at_their_edges(text, expected):
+    assert parse_span(text) == expected
+
+
+def test_policy_edges():
+    from videorl.parse.spans import apply_span_policy
+
+    assert apply_span_policy(3, 40, duration=30.0) == (3.0, 30.0)  # duration by keyword
+    assert apply_span_policy("abc", 5.0) is None  # not a number: None, not an error
+    assert parse_span("3 - 40", duration=30.0) == (3.0, 30.0) and find_span(12) is None
+    assert apply_span_policy(3.0, -0.5) is None and apply_span_policy(-0.5, 3.0) is None  # any negative value
+    assert parse_span("5 - 5", reversed="invalid") == (5.0, 5.0)  # zero length is not reversed
+    assert parse_span("0.2 - 0.5", 0.8) == (0.2, 0.5) and apply_span_policy(3.0, float("inf")) is None
+    for bad in (float("inf"), float("nan"), True, 0, -0.5):  # a duration must be a finite positive number, not a bool
+        with pytest.raises(ValueError, match="duration must be a positive number"):
+            parse_span("3 - 7", bad)
+
+
+def test_a_negative_first_value_keeps_its_sign_in_the_matched_text():
+    assert find_span("-3 - 5") == (-3.0, 5.0, 0, 6, "-3 - 5")
+
+
+def test_number_words_in_capitals_next_to_a_dotted_capital_i():
+    # U+0130 lower-cases to two characters, so the word search lower-cases ASCII letters only (offsets kept):
+    # every capital A-Z must still map to its lower case, Z included ("ZERO").
+    assert parse_span("İstanbul clip: from ZERO to FIFTEEN SECONDS") == (0.0, 15.0)
+    assert parse_span("İ: between TWELVE and TWENTY-ONE seconds") == (12.0, 21.0)
+    assert parse_span("İ: between TWELVE and A HUNDRED SECONDS") == (12.0, 100.0)  # and A
 
 
 @pytest.mark.parametrize("text", [

@@ -111,3 +111,66 @@ def test_padded_batch_rows_are_numbered_as_alone_and_the_forward_uses_it(setup):
     assert torch.equal(prefill[-3:, 1], pos[:, 1])  # [text, t, h, w] positions; the 3D ones are ours
     # the first new token continues right after the prompt's last id, in every row
     assert torch.equal(step[-3:, :, 0], pos[:, :, -1] + 1)
+
+
+def test_a_row_that_ends_with_its_video_is_left_as_it_is(setup):
+    """Nothing follows the video: the released numbering and transformers' agree, the wrapper changes nothing,
+    and the next id (rope delta) is the video's largest id + 1: start + 9 for the 5 s video."""
+    processor, model, videos = setup
+    full = _inputs(processor, [videos[5]])
+    ids = full["input_ids"][0].tolist()
+    video_id = model.config.video_token_id
+    cut = len(ids) - ids[::-1].index(video_id)  # up to the last video token
+    inputs = {k: full[k][:, :cut] for k in ("input_ids", "mm_token_type_ids", "attention_mask")}
+    inputs.update(video_grid_thw=full["video_grid_thw"], second_per_grid_ts=full["second_per_grid_ts"])
+    restore_text_positions_after_vision(model)
+    pos, deltas = _positions(model, inputs)
+    first = ids.index(video_id)
+    assert int(pos[0, 0, first]) == first and int(pos.max()) == first + 8
+    assert deltas.tolist() == [[first + 9 - cut]]
+
+
+def test_text_after_the_video_at_either_parity_of_its_start(setup):
+    """The block scan steps one token at a time: a video starting at an odd or an even index, its text resumes at
+    the largest id + 1 (start + 9 for the 5 s video) right from its first token."""
+    processor, model, videos = setup
+    restore_text_positions_after_vision(model)
+    from videorl.video.qwen import processor_video_kwargs
+
+    video_id = model.config.video_token_id
+    frames = [sample_frames(videos[5], fps=2.0, min_pixels=56 * 56, max_pixels=160 * 120)]
+    parities = set()
+    for prefix in ("", "a", "a b", "a b c"):
+        content = ([{"type": "text", "text": prefix}] if prefix else []) + [
+            {"type": "video"}, {"type": "text", "text": "when does it happen?"}]
+        text = processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True,
+                                             tokenize=False)
+        inputs = processor(text=[text], return_tensors="pt", **processor_video_kwargs(frames, "qwen2_5_vl"))
+        ids = inputs["input_ids"][0].tolist()
+        first, last = ids.index(video_id), len(ids) - 1 - ids[::-1].index(video_id)
+        pos, _ = _positions(model, inputs)
+        assert int(pos[0, 0, first]) == first
+        tail = pos[:, 0, last + 1:]
+        assert all(torch.equal(tail[a], torch.arange(first + 9, first + 9 + tail.shape[1])) for a in range(3))
+        parities.add(first % 2)
+    assert parities == {0, 1}
+
+
+def test_a_gap_of_one_id_is_closed_too(setup):
+    """3 s at 2 fps, frames 84x112 (grid 3 x 4 merged): time ids 0, 2, 4, so the largest id is start + 4 and the
+    text resumes at start + 5; transformers 5.x resumes at start + max(3, 4) = start + 4, one id short."""
+    processor, model, videos = setup
+    restore_text_positions_after_vision(model)
+    from videorl.video.qwen import processor_video_kwargs
+
+    frames = [sample_frames(videos[3], fps=2.0, min_pixels=56 * 56, max_pixels=9500)]
+    assert (frames[0][1].height, frames[0][1].width) == (84, 112)
+    msgs = [{"role": "user", "content": [{"type": "video"}, {"type": "text", "text": "when does it happen?"}]}]
+    text = processor.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
+    inputs = processor(text=[text], return_tensors="pt", **processor_video_kwargs(frames, "qwen2_5_vl"))
+    ids = inputs["input_ids"][0].tolist()
+    video_id = model.config.video_token_id
+    first, last = ids.index(video_id), len(ids) - 1 - ids[::-1].index(video_id)
+    pos, _ = _positions(model, inputs)
+    assert int(pos[0, 0, first]) == first and int(pos[:, 0, first:last + 1].max()) == first + 4
+    assert int(pos[:, 0, last + 1].min()) == int(pos[:, 0, last + 1].max()) == first + 5

@@ -200,3 +200,62 @@ def test_use_vllm_is_refused():
     config = GRPOConfig(output_dir="unused", use_vllm=True, report_to=[], use_cpu=True)
     with pytest.raises(ValueError, match="use_vllm=True is not supported"):
         VideoGRPOTrainer(model="unused", reward_funcs=[], args=config)
+
+
+def test_tools_environments_and_positional_vllm_are_refused():
+    config = GRPOConfig(output_dir="unused", report_to=[], use_cpu=True)
+    for extra in ({"tools": [len]}, {"environment_factory": object}):  # either one alone
+        with pytest.raises(ValueError, match="tools and environments are not supported"):
+            VideoGRPOTrainer(model="unused", reward_funcs=[], args=config, **extra)
+    vllm = GRPOConfig(output_dir="unused", use_vllm=True, report_to=[], use_cpu=True)
+    with pytest.raises(ValueError, match="use_vllm=True is not supported"):  # (model, reward_funcs, args) by position
+        VideoGRPOTrainer("unused", [], vllm)
+    # two positional arguments and no config: nothing to refuse, the wrapper hands over to TRL (which then fails
+    # on the made-up model or this machine's default precision, not on our argument handling)
+    with pytest.raises(Exception) as err:
+        VideoGRPOTrainer("unused", [])
+    assert not isinstance(err.value, IndexError) and "is not supported" not in str(err.value)
+
+
+def test_records_dataset_by_keyword_and_empty():
+    from videorl.record import RecordError, SampleRecord
+
+    rec = SampleRecord(id="a/0", video="v.mp4", duration=4.0, task="mcq", query="q?", options=["a", "b"], answer="B")
+    ds = records_dataset(records=[rec], check_videos=False, video_dir="/videos")
+    assert len(ds) == 1 and json.loads(ds[0]["video"]) == {"path": "/videos/v.mp4", "clip": None}
+    with pytest.raises(RecordError, match="no records"):
+        records_dataset(records=[], check_videos=False)
+
+
+def test_default_sampling_is_2_fps(tmp_path):
+    """No video_fps given (or None): 2 fps. A 3 s coded video at 10 fps -> targets 0, 0.5, ..., 2.5 s -> frames
+    0, 5, 10, 15, 20, 25."""
+    from videorl.record import SampleRecord
+    from videorl.synth import make_video
+    from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
+
+    video = make_video(tmp_path / "v.mp4", duration=3.0, fps=10, size=(64, 48)).path
+    d = build_tiny_qwen2_5_vl(tmp_path / "model")
+    rec = SampleRecord(id="a/0", video=str(video), duration=3.0, task="mcq", query="q?", options=["a", "b"],
+                       answer="B")
+    config = GRPOConfig(output_dir=str(tmp_path / "out"), report_to=[], use_cpu=True, num_generations=2,
+                        per_device_train_batch_size=2, max_completion_length=2)
+    for extra in ({}, {"video_fps": None}):
+        trainer = VideoGRPOTrainer(model=AutoModelForImageTextToText.from_pretrained(d),
+                                   processing_class=AutoProcessor.from_pretrained(d), args=config,
+                                   reward_funcs=[VideoRLReward("default_mcq")],
+                                   train_dataset=records_dataset([rec]), video_min_pixels=3136,
+                                   video_max_pixels=3136, **extra)
+        _, meta = trainer.sample_video(json.dumps({"path": str(video), "clip": None}))
+        assert meta.frame_indices == [0, 5, 10, 15, 20, 25] and meta.sampled_fps == 2.0
+    # the prompt the policy generates from ends with the assistant's turn opened
+    trainer._batch_videos = [json.dumps({"path": str(video), "clip": None})]
+    ids, _, _ = trainer._tokenize_prompts([records_dataset([rec])[0]["prompt"]])
+    assert trainer.processing_class.tokenizer.decode(ids[0]).endswith("<|im_start|>assistant\n")
+    trainer._batch_videos = [{"path": str(video), "clip": None}]  # a dict video, as sample_video takes it
+    ids_dict, _, _ = trainer._tokenize_prompts([records_dataset([rec])[0]["prompt"]])
+    assert ids_dict == ids
+    trainer._video_rows = [{}, {}, {}]  # more videos than sequences: refused before any forward pass
+    with pytest.raises(RuntimeError, match="3 videos for 2 sequences"):
+        trainer._get_per_token_logps_and_entropies(trainer.model, torch.zeros(2, 5, dtype=torch.long),
+                                                   torch.ones(2, 5, dtype=torch.long), 1)

@@ -12,7 +12,7 @@ from video_fixtures import coded  # noqa: F401
 
 from videorl.synth import read_frame_code
 from videorl.video import probe, sample_frames
-from videorl.video.sizing import nearest_frames, smart_resize, target_times, video_frame_size
+from videorl.video.sizing import even_count, nearest_frames, smart_resize, target_times, video_frame_size
 
 SMALL = {"min_pixels": 28 * 28 * 4, "max_pixels": 160 * 120}  # 320x240 -> 112x140 (factor 28)
 
@@ -137,6 +137,27 @@ SIZES = [
     # total_pixels budget: 1000 frames, 128000*784*0.9 / 1000 * 2 = 180633.6 per frame -> beta 2.2588 ->
     # 720/beta = 318.8 -> 308, 1280/beta = 566.7 -> 560 (floor to 28)
     ((720, 1280, 14, None, None, 1000), (308, 560)),
+    # 113x100 below the default min 128*784 = 100352: beta = sqrt(100352 / 11300) = 2.98005 -> 336.75 / 28 =
+    # 12.03 -> 13 * 28 = 364, 298.0 / 28 = 10.64 -> 308 (a floor of 127 tokens would give 12.0 -> 336)
+    ((113, 100, 14, None, None, 8), (364, 308)),
+    # 10000 frames: the budget 90316800 / 10000 * 2 = 18063.4 is under int(1.05 * 100352) = 105369, which wins:
+    # beta = sqrt(921600 / 105369) = 2.9575 -> 720 / beta = 243.4 -> 224, 1280 / beta = 432.8 -> 420
+    ((720, 1280, 14, None, None, 10000), (224, 420)),
+    # the 768-token ceiling: 1020x1000, 8 frames, max 768 * 784 = 602112: beta = sqrt(1020000 / 602112) = 1.30155
+    # -> 783.7 / 28 = 27.99 -> 756, 768.3 / 28 = 27.44 -> 756 (769 tokens would give 28.007 -> 784)
+    ((1020, 1000, 14, None, None, 8), (756, 756)),
+    # the total budget: 400 frames, 90316800 / 400 * 2 = 451584: beta = sqrt(921600 / 451584) = 10/7 exactly ->
+    # 720 * 0.7 = 504 = 18 * 28, 1280 * 0.7 = 896 = 32 * 28 (a budget of 127999 tokens would give 476 x 868)
+    ((720, 1280, 14, None, None, 400), (504, 896)),
+    # the 128-token floor from the other side: 112x100, beta = sqrt(100352 / 11200) = 2.99333 -> 335.25 / 28 =
+    # 11.97 -> 336, 299.3 / 28 = 10.69 -> 308 (129 tokens: 12.02 -> 364)
+    ((112, 100, 14, None, None, 8), (336, 308)),
+    # the 768-token ceiling from the other side: 1021x1000, beta = sqrt(1021000 / 602112) = 1.30218 -> 784.06 / 28
+    # = 28.002 -> 784, 767.9 / 28 = 27.43 -> 756 (767 tokens: 27.98 -> 756 x 756)
+    ((1021, 1000, 14, None, None, 8), (784, 756)),
+    # 2000 frames: 90316800 / 2000 * 2 = 90316.8 < int(1.05 * 100352) = 105369: beta = sqrt(128000 / 105369) =
+    # 1.10218 -> 90.7 -> 84, 1161.3 / 28 = 41.48 -> 1148 (min_pixels + 1 instead of x 1.05 would give 1120)
+    ((100, 1280, 14, None, None, 2000), (84, 1148)),
 ]
 
 
@@ -146,9 +167,48 @@ def test_frame_size_table(args, expect):
     assert video_frame_size(h, w, n, patch_size=patch, min_pixels=lo, max_pixels=hi) == expect
 
 
+def test_size_and_target_edges():
+    assert video_frame_size(height=720, width=1280, nframes=120) == (560, 1008)  # by keyword, as in SIZES[1]
+    t, rate = target_times(0.0, 10.0, nframes=1)  # one frame asked: rounded up to the even 2, at 0 and 5 s
+    assert t.tolist() == [0.0, 5.0] and rate == 0.2
+    with pytest.raises(ValueError, match="nframes must be >= 1"):
+        target_times(0.0, 10.0, nframes=0)
+    for fps in (-1.0, -0.5):
+        with pytest.raises(ValueError, match="fps must be > 0"):
+            target_times(0.0, 10.0, fps=fps)
+    # one frame with a total budget of 200000: ceiling min(602112, 200000 / 1 * 2) = 400000, beta = sqrt(921600 /
+    # 400000) = 1.51789 -> 474.3 / 28 = 16.94 -> 448, 843.3 / 28 = 30.1 -> 840; 0 frames count as 1
+    assert video_frame_size(720, 1280, 1, total_pixels=200000) == (448, 840)
+    assert video_frame_size(720, 1280, 0) == video_frame_size(720, 1280, 1) == (560, 1008)
+    with pytest.raises(ValueError, match="aspect ratio"):  # 5614 / 28 = 200.5: over 200, not rounded down to it
+        smart_resize(28, 5614, 28, 3136, 28 * 5628)
+    # 29x56, factor 28, max 1568: rounded 28x56 = 1568 pixels is not over the maximum (qwen-vl-utils: strict >)
+    assert smart_resize(29, 56, 28, 784, 1568) == (28, 56)
+    assert smart_resize(1, 28, 28, 784, 1568) == (28, 28)  # a 1-pixel side is still a frame: one patch
+    for h in (0, -5):
+        with pytest.raises(ValueError, match="frame size must be positive"):
+            smart_resize(h, 28, 28, 784, 1568)
+    # 7 frames asked: 3.5 pairs rounded half up to 4, so 8 frames 10 / 8 = 1.25 s apart
+    t, rate = target_times(clip_start=0.0, clip_end=10.0, nframes=7)
+    assert t.tolist() == [k * 1.25 for k in range(8)] and rate == 0.8
+    assert even_count(np.array([7])).tolist() == [7, 7]  # a single frame is one patch of itself
+    assert even_count(np.array([1, 4, 9])).tolist() == [1, 4]  # an odd count drops its last frame
+    t, rate = target_times(5.0, 5.0, fps=2.0)  # an empty clip still gets its start frame
+    assert t.tolist() == [5.0] and rate == 2.0
+
+
 def test_qwen3_budget_conflict_raises():
     with pytest.raises(ValueError, match="below min_pixels"):
         video_frame_size(720, 1280, 120, patch_size=16, max_pixels=448 * 252)
+
+
+def test_aspect_ratio_limit_is_qwen_vl_utils_strict_200():
+    """qwen-vl-utils refuses ``max / min > 200`` (MAX_RATIO): a frame exactly 200 times wider than high is
+    sized, one 201 times wider is refused (kills ``>`` -> ``>=`` and ``200`` -> ``199`` in sizing.py)."""
+    # 28 x 5600: ratio 200, a whole number of 28-pixel patches each way, within the pixel bounds -> unchanged
+    assert smart_resize(28, 5600, 28, 3136, 28 * 5600) == (28, 5600)
+    with pytest.raises(ValueError, match="aspect ratio"):
+        smart_resize(28, 5628, 28, 3136, 28 * 5628)  # ratio 201
 
 
 def _qwen_smart_resize():
