@@ -65,7 +65,8 @@ MODULES: dict[str, list[list[str]]] = {
                                "tests/test_processor_glue.py"]],
     "videorl/data/export_easyr1.py": [["tests/test_data_export.py"]],
     "videorl/data/export_llamafactory.py": [["tests/test_data_export.py"]],
-    "videorl/plugins/trl_video.py": [["tests/test_trl_grpo.py", "-k", "refused or by_keyword or default_sampling"],
+    "videorl/plugins/trl_video.py": [["tests/test_trl_grpo.py", "-k", "refused or by_keyword or default_sampling or own_time_step "
+                                      "or system_prompt or suppressed"],
                                      ["tests/test_trl_pairing.py"]],
 }
 
@@ -110,6 +111,10 @@ _TRL_GUARD = ("a count mismatch or missing videos still raise (zip(strict=True),
 _TRL_STRICT_PAIRS = "the guard above already makes len(videos) == len(prompts): zip's strict check never fires"
 _TRL_CHUNK = ("the chunk handed to TRL holds end - start rows and TRL splits it by batch_size: end + start rows, or "
               "0 (TRL reads 0 as all rows), still make one pass over the same rows")
+_TRL_SEQ = ("input_ids is [rows, length]: size(1) / size(-1) is the length. Where the length is at least the row "
+            "count (a video prompt is hundreds of tokens, a device batch tens of rows) the chunks cover the "
+            "same rows, and chunking does not change a log-prob (tests/test_trl_grpo.py: chunks of one row == one "
+            "chunk); a shorter length drops rows and the step fails on a shape, it never scores silently")
 # data/export_*.py
 _EX_MIN1 = "h and w are at least the factor, so h * w is never below a minimum of 0, 1 or 2: the same sizes"
 _EX_INT = "MODELS[model] is an int: // 1 gives the same patch size"
@@ -1685,6 +1690,18 @@ _TRL_VIDEO_EQUIVALENT = {
     ('videorl/plugins/trl_video.py', 'core/ReplaceBinaryOperator_Sub_Mul', 227,
      'logits_to_keep, batch_size=end * start, compute_entropy=compute_entropy,'):
         _TRL_CHUNK,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 219,
+     'batch_size = batch_size or input_ids.size( 1)'):
+        _TRL_SEQ,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 219,
+     'batch_size = batch_size or input_ids.size( -1)'):
+        _TRL_SEQ,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 222,
+     'end = min(start + batch_size, input_ids.size( 1))'):
+        _TRL_SEQ,
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 222,
+     'end = min(start + batch_size, input_ids.size( -1))'):
+        _TRL_SEQ,
 }
 _TRL_VIDEO_KILLED_SINCE = {
     ('videorl/plugins/trl_video.py', 'core/ReplaceBinaryOperator_Mul_Div', 50,
@@ -1760,6 +1777,27 @@ _TRL_VIDEO_KILLED_SINCE = {
     ('videorl/plugins/trl_video.py', 'core/ReplaceComparisonOperator_NotEq_Lt', 214,
      'if len(rows) < input_ids.size(0):'):
         'tests/test_trl_grpo.py::test_default_sampling_is_2_fps',
+    ('videorl/plugins/trl_video.py', 'core/AddNot', 72,
+     'if not check_videos and not video.is_file():'):
+        'tests/test_trl_grpo.py::test_records_dataset_videos_and_system_prompt',
+    ('videorl/plugins/trl_video.py', 'core/AddNot', 75,
+     'if not system_prompt:'):
+        'tests/test_trl_grpo.py::test_records_dataset_videos_and_system_prompt',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceTrueWithFalse', 52,
+     'check_videos: bool = False):'):
+        'tests/test_trl_grpo.py::test_records_dataset_videos_and_system_prompt',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceAndWithOr', 65,
+     'if video_dir is None or not os.environ.get("VIDEORL_VIDEO_DIR"):'):
+        'tests/test_trl_grpo.py::test_records_dataset_videos_and_system_prompt',
+    ('videorl/plugins/trl_video.py', 'core/ReplaceOrWithAnd', 131,
+     'suppress = sorted({*(self.generation_kwargs.get("suppress_tokens") and []), self._image_token_id,'):
+        'tests/test_trl_grpo.py::test_user_suppressed_tokens_are_kept',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 184,
+     '**({"second_per_grid_ts": torch.as_tensor(spg[i:i + 2])} if spg is not None else {})}'):
+        'tests/test_trl_grpo.py::test_each_row_keeps_its_own_time_step_and_chunks_of_one_row',
+    ('videorl/plugins/trl_video.py', 'core/NumberReplacer', 224,
+     'video = {k: torch.cat([r[k] for r in chunk]).to(input_ids.device) for k in _ROW_FIELDS if k in chunk[ 1]}'):
+        'tests/test_trl_grpo.py::test_each_row_keeps_its_own_time_step_and_chunks_of_one_row',
 }
 # @END TRL_VIDEO
 

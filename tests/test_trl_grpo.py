@@ -259,3 +259,85 @@ def test_default_sampling_is_2_fps(tmp_path):
     with pytest.raises(RuntimeError, match="3 videos for 2 sequences"):
         trainer._get_per_token_logps_and_entropies(trainer.model, torch.zeros(2, 5, dtype=torch.long),
                                                    torch.ones(2, 5, dtype=torch.long), 1)
+
+
+def test_each_row_keeps_its_own_time_step_and_chunks_of_one_row(tmp_path):
+    """Videos sampled at different rates in one batch: each training row carries its *own* Qwen2.5-VL
+    ``second_per_grid_ts`` (one value). 4 frames of a 3 s and of a 6 s video, both coded at 10 fps: sampled fps
+    4/30*10 = 4/3 and 4/60*10 = 2/3, so one temporal patch (2 frames) spans 2/(4/3) = 1.5 s and 2/(2/3) = 3.0 s.
+    The log-prob pass in chunks of one row (TRL's ``batch_size=1``) gives what one chunk of all rows gives."""
+    from videorl.record import SampleRecord
+    from videorl.synth import make_video
+    from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
+
+    short = make_video(tmp_path / "short.mp4", duration=3.0, fps=10, size=(64, 48)).path
+    long = make_video(tmp_path / "long.mp4", duration=6.0, fps=10, size=(64, 48)).path
+    d = build_tiny_qwen2_5_vl(tmp_path / "model")
+    rec = SampleRecord(id="a/0", video=str(short), duration=3.0, task="mcq", query="q?", options=["a", "b"],
+                       answer="B")
+    config = GRPOConfig(output_dir=str(tmp_path / "out"), report_to=[], use_cpu=True, num_generations=2,
+                        per_device_train_batch_size=2, max_completion_length=2)
+    trainer = VideoGRPOTrainer(model=AutoModelForImageTextToText.from_pretrained(d),
+                               processing_class=AutoProcessor.from_pretrained(d), args=config,
+                               reward_funcs=[VideoRLReward("default_mcq")], train_dataset=records_dataset([rec]),
+                               video_nframes=4, video_min_pixels=3136, video_max_pixels=3136)
+    prompt = records_dataset([rec])[0]["prompt"]
+    trainer._batch_videos = [json.dumps({"path": str(p), "clip": None}) for p in (short, long, short)]
+    ids, _, fields = trainer._tokenize_prompts([prompt] * 3)
+    rows = trainer._video_rows
+    assert [r["second_per_grid_ts"].tolist() for r in rows] == [[1.5], [3.0], [1.5]]
+    assert fields["second_per_grid_ts"].tolist() == [1.5, 3.0, 1.5]
+
+    width = max(len(x) for x in ids)
+    input_ids = torch.tensor([[0] * (width - len(x)) + x for x in ids])  # left padded, as TRL's prompts
+    mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in ids])
+    with torch.no_grad():
+        whole, _, _ = trainer._get_per_token_logps_and_entropies(trainer.model, input_ids, mask, 4)
+        ones, _, _ = trainer._get_per_token_logps_and_entropies(trainer.model, input_ids, mask, 4, batch_size=1)
+    assert whole.shape == ones.shape == (3, 4)
+    assert torch.allclose(whole, ones, atol=1e-5)
+    assert torch.allclose(whole[0], whole[2], atol=1e-5)  # rows 0 and 2: the same prompt and video
+    assert not torch.allclose(whole[0], whole[1], atol=1e-4)  # row 1 sees the other video and its time step
+
+
+def test_records_dataset_videos_and_system_prompt(tmp_path, monkeypatch):
+    """Relative videos: ``$VIDEORL_VIDEO_DIR`` wins over the records file's folder; a missing video is refused
+    by default (file, line, field); a system prompt only when given."""
+    from videorl.record import RecordError
+
+    folder, elsewhere = tmp_path / "records", tmp_path / "videos"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "v.mp4").write_bytes(b"")
+    row = {"id": "a/0", "video": "v.mp4", "duration": 4.0, "task": "mcq", "query": "q?", "options": ["a", "b"],
+           "answer": "B", "schema_version": 1}
+    path = folder / "r.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    monkeypatch.delenv("VIDEORL_VIDEO_DIR", raising=False)
+    with pytest.raises(RecordError, match="video file not found") as err:  # records/v.mp4 is not there
+        records_dataset(path)
+    assert err.value.line == 1 and err.value.field == "video"
+    monkeypatch.setenv("VIDEORL_VIDEO_DIR", str(elsewhere))
+    ds = records_dataset(path)
+    assert json.loads(ds[0]["video"])["path"] == str((elsewhere / "v.mp4").resolve())
+    assert [m["role"] for m in ds[0]["prompt"]] == ["user"]
+    ds = records_dataset(path, system_prompt="Look closely.")
+    assert [m["role"] for m in ds[0]["prompt"]] == ["system", "user"]
+    assert ds[0]["prompt"][0]["content"] == [{"type": "text", "text": "Look closely."}]
+
+
+def test_user_suppressed_tokens_are_kept(tmp_path):
+    """The trainer adds the image and video pad tokens to the tokens the user already suppresses."""
+    from videorl.record import SampleRecord
+    from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
+
+    d = build_tiny_qwen2_5_vl(tmp_path / "model")
+    processor = AutoProcessor.from_pretrained(d)
+    rec = SampleRecord(id="a/0", video="v.mp4", duration=4.0, task="mcq", query="q?", options=["a", "b"], answer="B")
+    config = GRPOConfig(output_dir=str(tmp_path / "out"), report_to=[], use_cpu=True, num_generations=2,
+                        per_device_train_batch_size=2, max_completion_length=2, generation_kwargs={"suppress_tokens": [7]})
+    trainer = VideoGRPOTrainer(model=AutoModelForImageTextToText.from_pretrained(d), processing_class=processor,
+                               args=config, reward_funcs=[VideoRLReward("default_mcq")],
+                               train_dataset=records_dataset([rec], check_videos=False))
+    ids = sorted({7, *processor.tokenizer.convert_tokens_to_ids(["<|image_pad|>", "<|video_pad|>"])})
+    assert trainer.generation_config.suppress_tokens == ids
