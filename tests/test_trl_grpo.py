@@ -227,25 +227,35 @@ def test_records_dataset_by_keyword_and_empty():
         records_dataset(records=[], check_videos=False)
 
 
+def _mcq(video):
+    from videorl.record import SampleRecord
+
+    return SampleRecord(id="a/0", video=str(video), duration=3.0, task="mcq", query="q?", options=["a", "b"],
+                        answer="B")
+
+
+def _small_trainer(tmp_path, model_dir, rec, generation_kwargs=None, **kwargs):
+    """A VideoGRPOTrainer over ``rec`` (no training): 2 generations, 2 completion tokens, 56 x 56 frames."""
+    config = GRPOConfig(output_dir=str(tmp_path / "out"), report_to=[], use_cpu=True, num_generations=2,
+                        per_device_train_batch_size=2, max_completion_length=2, generation_kwargs=generation_kwargs)
+    kwargs = {"video_min_pixels": 3136, "video_max_pixels": 3136, **kwargs}
+    return VideoGRPOTrainer(model=AutoModelForImageTextToText.from_pretrained(model_dir),
+                            processing_class=AutoProcessor.from_pretrained(model_dir), args=config,
+                            reward_funcs=[VideoRLReward("default_mcq")],
+                            train_dataset=records_dataset([rec], check_videos=False), **kwargs)
+
+
 def test_default_sampling_is_2_fps(tmp_path):
     """No video_fps given (or None): 2 fps. A 3 s coded video at 10 fps -> targets 0, 0.5, ..., 2.5 s -> frames
     0, 5, 10, 15, 20, 25."""
-    from videorl.record import SampleRecord
     from videorl.synth import make_video
     from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
 
     video = make_video(tmp_path / "v.mp4", duration=3.0, fps=10, size=(64, 48)).path
     d = build_tiny_qwen2_5_vl(tmp_path / "model")
-    rec = SampleRecord(id="a/0", video=str(video), duration=3.0, task="mcq", query="q?", options=["a", "b"],
-                       answer="B")
-    config = GRPOConfig(output_dir=str(tmp_path / "out"), report_to=[], use_cpu=True, num_generations=2,
-                        per_device_train_batch_size=2, max_completion_length=2)
+    rec = _mcq(video)
     for extra in ({}, {"video_fps": None}):
-        trainer = VideoGRPOTrainer(model=AutoModelForImageTextToText.from_pretrained(d),
-                                   processing_class=AutoProcessor.from_pretrained(d), args=config,
-                                   reward_funcs=[VideoRLReward("default_mcq")],
-                                   train_dataset=records_dataset([rec]), video_min_pixels=3136,
-                                   video_max_pixels=3136, **extra)
+        trainer = _small_trainer(tmp_path, d, rec, **extra)
         _, meta = trainer.sample_video(json.dumps({"path": str(video), "clip": None}))
         assert meta.frame_indices == [0, 5, 10, 15, 20, 25] and meta.sampled_fps == 2.0
     # the prompt the policy generates from ends with the assistant's turn opened
@@ -266,21 +276,14 @@ def test_each_row_keeps_its_own_time_step_and_chunks_of_one_row(tmp_path):
     ``second_per_grid_ts`` (one value). 4 frames of a 3 s and of a 6 s video, both coded at 10 fps: sampled fps
     4/30*10 = 4/3 and 4/60*10 = 2/3, so one temporal patch (2 frames) spans 2/(4/3) = 1.5 s and 2/(2/3) = 3.0 s.
     The log-prob pass in chunks of one row (TRL's ``batch_size=1``) gives what one chunk of all rows gives."""
-    from videorl.record import SampleRecord
     from videorl.synth import make_video
     from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
 
     short = make_video(tmp_path / "short.mp4", duration=3.0, fps=10, size=(64, 48)).path
     long = make_video(tmp_path / "long.mp4", duration=6.0, fps=10, size=(64, 48)).path
     d = build_tiny_qwen2_5_vl(tmp_path / "model")
-    rec = SampleRecord(id="a/0", video=str(short), duration=3.0, task="mcq", query="q?", options=["a", "b"],
-                       answer="B")
-    config = GRPOConfig(output_dir=str(tmp_path / "out"), report_to=[], use_cpu=True, num_generations=2,
-                        per_device_train_batch_size=2, max_completion_length=2)
-    trainer = VideoGRPOTrainer(model=AutoModelForImageTextToText.from_pretrained(d),
-                               processing_class=AutoProcessor.from_pretrained(d), args=config,
-                               reward_funcs=[VideoRLReward("default_mcq")], train_dataset=records_dataset([rec]),
-                               video_nframes=4, video_min_pixels=3136, video_max_pixels=3136)
+    rec = _mcq(short)
+    trainer = _small_trainer(tmp_path, d, rec, video_nframes=4)
     prompt = records_dataset([rec])[0]["prompt"]
     trainer._batch_videos = [json.dumps({"path": str(p), "clip": None}) for p in (short, long, short)]
     ids, _, fields = trainer._tokenize_prompts([prompt] * 3)
@@ -328,16 +331,10 @@ def test_records_dataset_videos_and_system_prompt(tmp_path, monkeypatch):
 
 def test_user_suppressed_tokens_are_kept(tmp_path):
     """The trainer adds the image and video pad tokens to the tokens the user already suppresses."""
-    from videorl.record import SampleRecord
     from videorl.testing.tiny_qwen import build_tiny_qwen2_5_vl
 
     d = build_tiny_qwen2_5_vl(tmp_path / "model")
     processor = AutoProcessor.from_pretrained(d)
-    rec = SampleRecord(id="a/0", video="v.mp4", duration=4.0, task="mcq", query="q?", options=["a", "b"], answer="B")
-    config = GRPOConfig(output_dir=str(tmp_path / "out"), report_to=[], use_cpu=True, num_generations=2,
-                        per_device_train_batch_size=2, max_completion_length=2, generation_kwargs={"suppress_tokens": [7]})
-    trainer = VideoGRPOTrainer(model=AutoModelForImageTextToText.from_pretrained(d), processing_class=processor,
-                               args=config, reward_funcs=[VideoRLReward("default_mcq")],
-                               train_dataset=records_dataset([rec], check_videos=False))
+    trainer = _small_trainer(tmp_path, d, _mcq("v.mp4"), generation_kwargs={"suppress_tokens": [7]})
     ids = sorted({7, *processor.tokenizer.convert_tokens_to_ids(["<|image_pad|>", "<|video_pad|>"])})
     assert trainer.generation_config.suppress_tokens == ids
