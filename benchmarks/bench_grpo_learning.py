@@ -62,9 +62,9 @@ def warmed_model(records: Path, out: Path, seed: int, steps: int) -> tuple[Path,
     model_dir = build_tiny_qwen2_5_vl(out / "random", seed=seed)
     processor = AutoProcessor.from_pretrained(model_dir)
     model = AutoModelForImageTextToText.from_pretrained(model_dir)
-    history = format_warmup(model, processor, records, steps=steps, lr=WARMUP_LR, seed=seed,
+    history = format_warmup(model, processor, dataset(records, blind=False), steps=steps, lr=WARMUP_LR, seed=seed,
                             fps=SAMPLING["video_fps"], min_pixels=SAMPLING["video_min_pixels"],
-                            max_pixels=SAMPLING["video_max_pixels"], style="direct")
+                            max_pixels=SAMPLING["video_max_pixels"])  # each prompt with its own video
     model.save_pretrained(out / "warm")
     processor.save_pretrained(out / "warm")
     model.generation_config.save_pretrained(out / "warm")

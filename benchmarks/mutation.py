@@ -5,7 +5,7 @@ Not part of the CI run (it takes minutes to hours). Needs cosmic-ray, which the 
     pip install "cosmic-ray>=8.4"
     nice -n 10 python benchmarks/mutation.py                        # every module below, one after the other
     nice -n 10 python benchmarks/mutation.py --modules video/sizing.py scoring/intervals.py  # videorl/ implied
-    nice -n 10 python benchmarks/mutation.py --modules parse/spans.py --resume /tmp/videorl-mutation-XXXX
+    nice -n 10 python benchmarks/mutation.py --modules parse/spans.py --resume DIR   # DIR: the scratch copy the interrupted run printed
     python benchmarks/mutation.py --annotate-only   # re-mark the stored survivors after editing the lists below
 
 For each module, cosmic-ray (``init`` + ``exec``, the local distributor) applies every mutation of its

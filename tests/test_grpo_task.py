@@ -45,7 +45,7 @@ def test_format_warmup_teaches_the_format_not_the_answer(tmp_path):
     processor = AutoProcessor.from_pretrained(model_dir)
     model = AutoModelForImageTextToText.from_pretrained(model_dir)
     visual = {n: p.detach().clone() for n, p in model.model.visual.named_parameters()}
-    history = format_warmup(model, processor, records, steps=80, lr=3e-3, seed=0)
+    history = format_warmup(model, processor, records_dataset(records, style="direct"), steps=80, lr=3e-3, seed=0)
 
     # the loss is the mean over the two target tokens (letter, end of turn) of the mean over letters of
     # -log p: at best -(log 1/2 + log 1/2) / 2 on the letter and 0 on the end of turn, i.e. log(2) / 2

@@ -56,7 +56,7 @@ def _primed(build, task, path):
     d = build(path / "random")
     processor = AutoProcessor.from_pretrained(d)
     model = AutoModelForImageTextToText.from_pretrained(d)
-    prime_answer_tokens(model, processor, task, boost=8.0, max_pixels=SAMPLING["video_max_pixels"])
+    prime_answer_tokens(model, processor, records_dataset(task), boost=8.0, max_pixels=SAMPLING["video_max_pixels"])
     for obj in (model, processor, model.generation_config):
         obj.save_pretrained(path / "primed")
     # the reference model (beta > 0) is loaded from _name_or_path: the primed folder

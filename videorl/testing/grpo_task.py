@@ -91,9 +91,9 @@ def blind_source(i: int, n: int) -> int:
     return i + n // 2 if i < n // 2 else (i - n // 2) ^ 1
 
 
-def prime_answer_tokens(model, processor, records: str | os.PathLike, *, words: tuple[str, ...] = (" A", " B"),
+def prime_answer_tokens(model, processor, rows, *, words: tuple[str, ...] = (" A", " B"),
                         boost: float = 4.0, fps: float = 2.0, min_pixels: int = 3136,
-                        max_pixels: int = 3136 * 4, style: str = "r1") -> list[int]:
+                        max_pixels: int = 3136 * 4) -> list[int]:
     """Give a random model a prior toward answering: raise the logits of ``words`` by about ``boost``.
 
     A randomly initialised model samples nearly uniformly from its vocabulary, so no completion ever
@@ -102,16 +102,16 @@ def prime_answer_tokens(model, processor, records: str | os.PathLike, *, words: 
     final hidden state over the first record's prompt: each of those tokens' logits rises by about
     ``boost`` wherever the hidden state is near its mean. With the tiny models and ``boost=4``
     roughly half the 8-token completions name one option; which one does not depend on the video.
-    ``style`` is the prompt style of the training dataset (:func:`videorl.prompts.build_prompt`).
-    Returns the boosted token ids.
+    ``rows``: the training dataset (:func:`videorl.plugins.trl_video.records_dataset`: ``prompt`` messages and
+    ``video`` JSON), so the prior is computed on exactly the prompts GRPO samples from. Returns the boosted
+    token ids.
     """
     import torch
 
-    from videorl.plugins.trl_video import records_dataset
     from videorl.video import sample_frames
     from videorl.video.qwen import family_of, processor_video_kwargs
 
-    row = records_dataset(records, style=style)[0]
+    row = rows[0]
     spec = json.loads(row["video"])
     vp = processor.video_processor
     frames, meta = sample_frames(spec["path"], fps=fps, min_pixels=min_pixels, max_pixels=max_pixels,
@@ -129,9 +129,9 @@ def prime_answer_tokens(model, processor, records: str | os.PathLike, *, words: 
     return ids
 
 
-def format_warmup(model, processor, records: str | os.PathLike, *, letters: tuple[str, ...] = ("A", "B"),
-                  steps: int = 40, lr: float = 2e-3, fps: float = 2.0, min_pixels: int = 3136,
-                  max_pixels: int = 3136, style: str = "direct", seed: int = 0) -> list[dict[str, float]]:
+def format_warmup(model, processor, rows, *, letters: tuple[str, ...] = ("A", "B"), steps: int = 40,
+                  lr: float = 2e-3, fps: float = 2.0, min_pixels: int = 3136, max_pixels: int = 3136,
+                  seed: int = 0) -> list[dict[str, float]]:
     """A format SFT warm-up that teaches *how* to answer and, by construction, not *which* answer.
 
     Every record's prompt (with its own video) is trained toward each of the completions
@@ -143,10 +143,11 @@ def format_warmup(model, processor, records: str | os.PathLike, *, letters: tupl
     format, RL for the answer). Runs ``steps`` full-batch AdamW steps (``torch.manual_seed(seed)``) on the
     model in place, vision tower frozen as in the GRPO stage. Returns per step the loss and the mean over
     prompts of the answer-letter probability mass and of ``|p(A) - p(B)|`` (the first two letters).
+    ``rows``: the training dataset (:func:`videorl.plugins.trl_video.records_dataset`), so the warm-up trains
+    on exactly the prompts GRPO samples from.
     """
     import torch
 
-    from videorl.plugins.trl_video import records_dataset
     from videorl.video import sample_frames
     from videorl.video.qwen import family_of, processor_video_kwargs
 
@@ -158,7 +159,7 @@ def format_warmup(model, processor, records: str | os.PathLike, *, letters: tupl
     vp = processor.video_processor
     family = family_of(model.config.model_type)
     texts, videos = [], []
-    for row in records_dataset(records, style=style):
+    for row in rows:
         spec = json.loads(row["video"])
         frames, meta = sample_frames(spec["path"], fps=fps, min_pixels=min_pixels, max_pixels=max_pixels,
                                      patch_size=int(vp.patch_size), merge_size=int(vp.merge_size))
